@@ -1,0 +1,53 @@
+# Every target creates .venv with the machine's python3 and installs what it needs,
+# so a fresh machine with only python3 works.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8401
+SHAPE  ?= smoke
+FAULT  ?=
+
+.PHONY: run serve test lint bench load clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# One stamp per set of extras, refreshed whenever pyproject.toml changes.
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	touch $@ $(VENV)/.installed-runtime
+
+## run: the whole mock stack (mock EZITXT, connector over TLS, mock Okta) with a demo sign-in
+run: $(VENV)/.installed-runtime
+	$(BIN)/ezitxt-okta stack
+
+## serve: the connector alone, against EZITXT_HOOK_GATEWAY_URL from the environment
+serve: $(VENV)/.installed-runtime
+	$(BIN)/ezitxt-okta serve --host $(HOST) --port $(PORT)
+
+## test: the whole test suite
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+## lint: ruff, and mypy strict on connector/ and mocks/
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## bench: throughput benchmarks of the connector, figures printed as a table
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m loadtests.bench
+
+## load: Locust headless against the stack: make load SHAPE=steady|storm|smoke [FAULT=slow]
+load: $(VENV)/.installed-dev
+	$(BIN)/python -m loadtests.run --shape $(SHAPE) $(if $(FAULT),--fault $(FAULT),)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

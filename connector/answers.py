@@ -1,0 +1,71 @@
+"""The bodies the connector answers Okta with (CONTRACT.md §2), as bytes ready to send.
+
+Every body validates against ``schemas/okta/telephony-response.schema.json``: a ``commands``
+answer for 200 SUCCESSFUL/PENDING, an ``error`` object for everything else (shown to end users
+when it comes with HTTP 200, so every ``errorSummary`` here is fixed text: no login, number or
+gateway text ever reaches it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTION = "com.okta.telephony.action"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCause:
+    error_summary: str
+    reason: str
+    location_type: str = "body"
+    location: str = ""
+    domain: str = "telephony"
+
+    def to_json(self) -> dict[str, str]:
+        cause = {
+            "errorSummary": self.error_summary,
+            "reason": self.reason,
+            "locationType": self.location_type,
+            "domain": self.domain,
+        }
+        if self.location:
+            cause["location"] = self.location
+        return cause
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer for Okta: status code and JSON body, plus what the log line needs."""
+
+    http_status: int
+    body: bytes
+    outcome: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _dump(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def command(
+    status: str, *, provider: str, transaction_id: str | None, metadata: str, outcome: str
+) -> Answer:
+    value: dict[str, str] = {"status": status, "provider": provider}
+    if transaction_id:
+        value["transactionId"] = transaction_id
+    value["transactionMetadata"] = metadata
+    return Answer(200, _dump({"commands": [{"type": ACTION, "value": [value]}]}), outcome)
+
+
+def error(
+    http_status: int,
+    summary: str,
+    causes: list[ErrorCause],
+    *,
+    outcome: str,
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    body = {"error": {"errorSummary": summary, "errorCauses": [c.to_json() for c in causes]}}
+    return Answer(http_status, _dump(body), outcome, headers or {})

@@ -1,0 +1,43 @@
+"""Okta's credential for the hook: ``Basic base64(applicationName:password)`` (CONTRACT.md §5).
+
+The connector does not judge the password: it forwards the credential to the gateway, the one
+authority on it (DESIGN.md decision 1). It only refuses what is not a well-formed Basic
+credential, so that such a request never reaches the gateway.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from connector.errors import CredentialError
+
+MAX_CREDENTIAL_CHARS = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class BasicCredential:
+    header_value: str  # forwarded verbatim as the gateway's Authorization header
+    application: str
+
+    def __repr__(self) -> str:  # never print the secret by accident
+        return f"BasicCredential(application={self.application!r}, password=***)"
+
+
+def parse_basic(value: str | None) -> BasicCredential:
+    if not value or not value.strip():
+        raise CredentialError("missing_credential")
+    if len(value) > MAX_CREDENTIAL_CHARS:
+        raise CredentialError("malformed_credential")
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "basic" or not token:
+        raise CredentialError("malformed_credential")
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise CredentialError("malformed_credential") from None
+    application, colon, password = decoded.partition(":")
+    if not colon or not application or not password or not decoded.isprintable():
+        raise CredentialError("malformed_credential")
+    return BasicCredential(header_value=f"Basic {token.strip()}", application=application)

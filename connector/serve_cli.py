@@ -1,0 +1,62 @@
+"""``ezitxt-okta serve``: the connector under uvicorn (uvloop + httptools)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "Serve the Okta telephony hook (POST /okta/telephony) against the EZITXT gateway."
+
+EPILOG = """\
+settings come from the environment (EZITXT_HOOK_*):
+  EZITXT_HOOK_GATEWAY_URL     EZITXT gateway base URL (required)
+  EZITXT_HOOK_AUTH_FIELD      header carrying Okta's credential (default Authorization)
+  EZITXT_HOOK_BUDGET_MS       answer within this many ms of arrival (default 2500)
+  EZITXT_HOOK_DEFAULT_REGION  region for numbers without a country code (default NZ)
+  EZITXT_HOOK_ALLOWED_REGIONS comma-separated regions SMS may go to (default: any)
+  EZITXT_HOOK_PROVIDER_NAME   provider named in answers to Okta (default EZITXT)
+  EZITXT_HOOK_MAX_BODY_BYTES  largest request body accepted (default 65536)
+  EZITXT_HOOK_LOG_FORMAT      json (default) or pretty
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8401, help="port to bind (default 8401)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--ssl-keyfile", help="private key of --ssl-certfile (PEM)")
+    parser.add_argument("--access-log", action="store_true", help="also write uvicorn's access log")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from connector.settings import SettingsError, load_settings
+
+    try:
+        load_settings()  # fail fast, with the variable named, before any worker starts
+    except SettingsError as exc:
+        sys.stderr.write(f"ezitxt-okta serve: {exc}\n")
+        return 2
+    if args.workers < 1:
+        sys.stderr.write("ezitxt-okta serve: --workers must be at least 1\n")
+        return 2
+    uvicorn.run(
+        "connector.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=args.access_log,
+        log_level=args.log_level,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+        timeout_graceful_shutdown=5,
+    )
+    return 0

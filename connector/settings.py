@@ -1,0 +1,139 @@
+"""The connector's settings: one typed object read from ``EZITXT_HOOK_*`` environment variables,
+validated at start. An invalid value stops the start with a message naming the variable."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from typing import Literal
+from urllib.parse import urlsplit
+
+import phonenumbers
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "EZITXT_HOOK_"
+
+# Okta waits 3 s for a telephony hook (CONTRACT.md §3); the answer must leave well before.
+OKTA_TIMEOUT_MS = 3000
+
+
+class SettingsError(ValueError):
+    """Raised at start when a setting is missing or invalid; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+
+    gateway_url: str = Field(description="Base URL of the EZITXT gateway (required).")
+    auth_field: str = Field(
+        "Authorization", min_length=1, description="Header holding Okta's credential."
+    )
+    budget_ms: int = Field(
+        2500,
+        ge=200,
+        le=OKTA_TIMEOUT_MS - 200,
+        description="Time from arrival to answer, whatever the gateway does.",
+    )
+    default_region: str = Field("NZ", description="Region for numbers without a country code.")
+    allowed_regions: str = Field(
+        "",
+        description="Comma-separated ISO regions SMS may go to (e.g. 'NZ,AU'); empty: any.",
+    )
+    provider_name: str = Field("EZITXT", min_length=1, max_length=64)
+    max_body_bytes: int = Field(65536, ge=1024, le=1_048_576)
+    log_format: Literal["json", "pretty"] = "json"
+    gateway_pool_size: int = Field(
+        512, ge=1, le=10_000, description="Open connections to the gateway, at most."
+    )
+    gateway_keepalive_s: float = Field(
+        15.0,
+        gt=0,
+        le=300,
+        description="Idle keep-alive; keep it below the gateway's so it never closes one first.",
+    )
+    allow_insecure_gateway: bool = Field(
+        False,
+        description="Allow plain http to a non-loopback gateway (credentials travel in clear).",
+    )
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _gateway_url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as https://gateway.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not carry a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("default_region")
+    @classmethod
+    def _region_is_known(cls, value: str) -> str:
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not an ISO 3166 region phonenumbers knows")
+        return region
+
+    @field_validator("allowed_regions")
+    @classmethod
+    def _regions_are_known(cls, value: str) -> str:
+        regions = [r.strip().upper() for r in value.split(",") if r.strip()]
+        unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"unknown regions: {', '.join(unknown)}")
+        return ",".join(regions)
+
+    @model_validator(mode="after")
+    def _refuse_clear_text_credentials(self) -> Settings:
+        # The Authentication Secret is forwarded to the gateway (DESIGN.md decision 1): never in
+        # clear over a network, only to a gateway on this machine.
+        parts = urlsplit(self.gateway_url)
+        if parts.scheme == "http" and not self.allow_insecure_gateway:
+            if not _is_loopback(parts.hostname or ""):
+                raise ValueError(
+                    "EZITXT_HOOK_GATEWAY_URL: plain http to a remote gateway would send "
+                    "credentials in clear; use https or set EZITXT_HOOK_ALLOW_INSECURE_GATEWAY=true"
+                )
+        return self
+
+    @property
+    def allowed_region_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.allowed_regions.split(",") if r)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from ``environ`` (default: the process environment) and ``overrides``."""
+    try:
+        if environ is None:
+            return Settings(**overrides)  # type: ignore[arg-type]
+        values: dict[str, object] = {
+            key[len(ENV_PREFIX) :].lower(): value
+            for key, value in environ.items()
+            if key.startswith(ENV_PREFIX)
+        }
+        values.update(overrides)
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = ["invalid connector settings:"]
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if field:
+            lines.append(f"  {ENV_PREFIX}{field.upper()}: {message}")
+        else:
+            lines.append(f"  {message}")
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""Schema validation of Okta's request with a compiled Draft 2020-12 validator (jsonschema-rs),
+built from the same schema file the tests check with the reference ``jsonschema``.
+
+Failures become Okta ``errorCauses`` naming each failing field by its JSON path. The reason text
+is made from the schema, never from the value: a wrong-typed ``otpCode`` or ``phoneNumber`` must
+not be echoed into an answer or a log.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonschema_rs
+
+import schemas
+from connector.answers import ErrorCause
+
+REQUEST_SCHEMA = "okta/telephony-request"
+MAX_CAUSES = 20
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class RequestValidator:
+    """Compiled once per app; ``causes(document)`` is empty when the document is valid."""
+
+    def __init__(self, schema_name: str = REQUEST_SCHEMA) -> None:
+        self.schema = schemas.load(schema_name)
+        self._validator = jsonschema_rs.validator_for(self.schema)
+        self.known_properties = _known_properties(self.schema)
+
+    def is_valid(self, document: Any) -> bool:
+        return bool(self._validator.is_valid(document))
+
+    def causes(self, document: Any) -> list[ErrorCause]:
+        causes: list[ErrorCause] = []
+        for err in self._validator.iter_errors(document):
+            path = list(err.instance_path)
+            keyword = str(err.schema_path[-1]) if err.schema_path else ""
+            if keyword == "required":
+                path.append(getattr(err.kind, "property", ""))
+            location = json_path(path)
+            causes.append(
+                ErrorCause(
+                    error_summary=f"{location} {_reason(keyword, self._keyword_value(err))}",
+                    reason=f"schema_{keyword}" if keyword else "schema",
+                    location=location,
+                )
+            )
+            if len(causes) >= MAX_CAUSES:
+                break
+        return sorted(causes, key=lambda c: c.location)
+
+    def _keyword_value(self, err: Any) -> Any:
+        node: Any = self.schema
+        for step in err.schema_path:
+            if isinstance(node, dict):
+                node = node.get(step)
+            elif isinstance(node, list) and isinstance(step, int) and step < len(node):
+                node = node[step]
+            else:
+                return None
+        return node
+
+    def count_unknown(self, document: Any) -> int:
+        """Properties the schema does not name: accepted, but counted (DESIGN.md decision 3)."""
+        return _count_unknown(document, self.known_properties)
+
+
+def json_path(path: list[str | int]) -> str:
+    """``["data", "messageProfile", "phoneNumber"]`` → ``$.data.messageProfile.phoneNumber``."""
+    text = "$"
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        elif _IDENTIFIER.match(step):
+            text += f".{step}"
+        else:
+            text += "['" + step.replace("\\", "\\\\").replace("'", "\\'") + "']"
+    return text
+
+
+def _reason(keyword: str, expected: Any) -> str:
+    if keyword == "required":
+        return "is required"
+    if keyword == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        return "must be of type " + " or ".join(str(k) for k in kinds)
+    if keyword == "const":
+        return f"must be {expected!r}"
+    if keyword == "enum" and isinstance(expected, list):
+        return "must be one of " + ", ".join(repr(v) for v in expected)
+    if keyword == "pattern":
+        return "has a value outside the allowed form"
+    if keyword == "minLength":
+        return f"must have at least {expected} characters"
+    if keyword == "maxLength":
+        return f"must have at most {expected} characters"
+    return f"fails the schema rule {keyword!r}"
+
+
+def _known_properties(schema: dict[str, Any]) -> dict[str, Any]:
+    """The tree of property names the schema declares, for counting unknown ones."""
+    return {
+        name: _known_properties(sub) if isinstance(sub, dict) else {}
+        for name, sub in schema.get("properties", {}).items()
+    }
+
+
+def _count_unknown(document: Any, known: dict[str, Any]) -> int:
+    if not isinstance(document, dict):
+        return 0
+    count = 0
+    for key, value in document.items():
+        if key in known:
+            count += _count_unknown(value, known[key]) if known[key] else 0
+        else:
+            count += 1
+    return count

@@ -1,0 +1,54 @@
+"""JSON Schemas (Draft 2020-12) of every contract the project speaks, shipped as package data.
+
+``load("okta/telephony-request")`` returns the parsed schema; ``registry()`` holds every schema
+by its ``$id`` so that ``$ref``s resolve locally, never over the network.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent
+SUFFIX = ".schema.json"
+
+
+def path_of(name: str) -> Path:
+    """``"okta/telephony-request"`` → the file of that schema."""
+    path = ROOT / f"{name}{SUFFIX}"
+    if not path.is_file():
+        raise FileNotFoundError(f"no schema named {name!r} (looked for {path})")
+    return path
+
+
+@cache
+def _load_cached(name: str) -> str:
+    return path_of(name).read_text(encoding="utf-8")
+
+
+def load(name: str) -> dict[str, Any]:
+    """A fresh copy of the parsed schema (callers may not mutate a shared one)."""
+    schema: dict[str, Any] = json.loads(_load_cached(name))
+    return schema
+
+
+def names() -> list[str]:
+    """Every schema shipped, as ``area/name``."""
+    return sorted(
+        str(p.relative_to(ROOT)).removesuffix(SUFFIX).replace("\\", "/")
+        for p in ROOT.rglob(f"*{SUFFIX}")
+    )
+
+
+def by_id() -> dict[str, dict[str, Any]]:
+    """Every schema keyed by its ``$id``, for a local ``$ref`` registry."""
+    return {schema["$id"]: schema for schema in (load(n) for n in names())}
+
+
+def examples(name: str) -> list[Path]:
+    """Example documents of a schema: ``examples/<schema>.<reason>.{pass,fail}.json``."""
+    area, _, short = name.rpartition("/")
+    folder = ROOT / area / "examples"
+    return sorted(folder.glob(f"{short}.*.pass.json")) + sorted(folder.glob(f"{short}.*.fail.json"))

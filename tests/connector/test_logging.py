@@ -1,0 +1,114 @@
+"""One structured line per hook call, and never a secret in it: a run through every outcome is
+captured from every logger in the process and searched for each secret."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from connector.app import create_app
+from connector.logs import JsonFormatter
+from connector.settings import load_settings
+from tests.connector import payloads
+from tests.connector.fakes import StandInGateway
+from tests.servers import serve
+
+# Numbers in the forms Okta and admins use; none may appear whole in a log.
+NUMBERS = ["+64211234567", "021 123 4567", "+61412345678", "9876543210"]
+
+
+class Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def captured() -> Iterator[Capture]:
+    handler = Capture()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+def run_every_outcome(url: str, stand_in: StandInGateway) -> None:
+    def post(body: bytes, authorization: str = payloads.AUTHORIZATION) -> None:
+        requests.post(url, data=body, headers={"Authorization": authorization}, timeout=5)
+
+    for number in NUMBERS:
+        post(payloads.body(phoneNumber=number))  # sent, or unusable number
+    post(payloads.body(deliveryChannel="voice call"))
+    post(payloads.body(phoneNumber="+16502530000"))  # blocked by policy
+    post(payloads.body(), authorization="")
+    post(payloads.body(), authorization="Basic " + base64.b64encode(b"broken").decode())
+    post(b"{not json " + payloads.MESSAGE.encode())
+    document = payloads.request(otpCode=123456, phoneNumber=64211234567)
+    post(json.dumps(document).encode())  # schema failure carrying the secrets as numbers
+    post(json.dumps({**payloads.request(), "pad": "x" * 5000}).encode())  # too large
+    for status, body in [(401, {}), (400, {"message": "bad destination"}), (500, {})]:
+        stand_in.status, stand_in.body = status, body
+        post(payloads.body())
+    stand_in.status, stand_in.body, stand_in.delay_s = 202, None, 2.0
+    post(payloads.body())  # pending
+    stand_in.reset()
+
+
+def test_log_has_one_complete_line_per_call_and_no_secret(captured: Capture) -> None:
+    stand_in = StandInGateway()
+    with serve(stand_in.app()) as gateway_url:
+        settings = load_settings(
+            {},
+            gateway_url=gateway_url,
+            budget_ms=600,
+            max_body_bytes=4096,
+            allowed_regions="NZ,AU",
+        )
+        with serve(create_app(settings)) as url:
+            run_every_outcome(url + "/okta/telephony", stand_in)
+
+    text = "\n".join(captured.lines)
+    hook_lines = [json.loads(line) for line in captured.lines if '"telephony hook"' in line]
+    outcomes = {line["outcome"] for line in hook_lines}
+    assert outcomes >= {
+        "sent",
+        "unusable_number",
+        "voice_not_offered",
+        "blocked_by_policy",
+        "missing_credential",
+        "malformed_credential",
+        "bad_json",
+        "schema_invalid",
+        "too_large",
+        "credential_rejected_by_gateway",
+        "rejected_by_gateway",
+        "gateway_unavailable",
+        "pending",
+    }
+    assert len(hook_lines) == 15  # one per call made above
+    sent = next(line for line in hook_lines if line["outcome"] == "sent")
+    for key in ("event_id", "okta_request_id", "request_type", "channel", "country", "number"):
+        assert sent[key], key
+    assert sent["number"] == "***567"
+    assert sent["message_id"] and sent["gateway_status"] == 202
+    assert isinstance(sent["duration_ms"], float) and sent["http_status"] == 200
+
+    token = payloads.AUTHORIZATION.split()[1]
+    secrets = [payloads.OTP, "123456", payloads.MESSAGE, token, payloads.PASSWORD, "broken"]
+    secrets += [number for number in NUMBERS] + ["64211234567", "211234567", "412345678"]
+    for secret in secrets:
+        assert secret not in text, f"log holds {secret!r}"
