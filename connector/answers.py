@@ -8,9 +8,10 @@ gateway text ever reaches it).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 ACTION = "com.okta.telephony.action"
 
@@ -46,7 +47,7 @@ class Answer:
 
 
 def _dump(document: dict[str, Any]) -> bytes:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    return orjson.dumps(document)
 
 
 def command(

@@ -18,7 +18,6 @@ SUBCOMMANDS: dict[str, str] = {
     "mock-ezitxt": "mocks.ezitxt.cli",
     "mock-okta": "mocks.okta.cli",
     "stack": "mocks.stack.cli",
-    "doctor": "connector.doctor_cli",
 }
 
 

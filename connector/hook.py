@@ -5,10 +5,11 @@ writes the answer; every row of DESIGN.md's outcome table is decided here.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from connector import answers
 from connector.answers import Answer, ErrorCause
@@ -68,8 +69,8 @@ class TelephonyHook:
         except CredentialError as exc:
             return self._unauthorized(exc.reason)
         try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
             return answers.error(
                 400,
                 "The request body is not JSON.",
@@ -110,7 +111,7 @@ class TelephonyHook:
         log["gateway_status"] = receipt.http_status
         log["message_id"] = receipt.message_id
         if receipt.message_id is None:
-            return self._pending("accepted_without_id")
+            return self.pending("accepted_without_id")
         return answers.command(
             "SUCCESSFUL",
             provider=self.settings.provider_name,
@@ -132,7 +133,7 @@ class TelephonyHook:
 
     def _gateway_failure(self, exc: GatewayError) -> Answer:
         if isinstance(exc, GatewayNoAnswer):
-            return self._pending(exc.reason)
+            return self.pending(exc.reason)
         if isinstance(exc, GatewayRejectedCredential):
             return self._unauthorized("credential_rejected_by_gateway")
         if isinstance(exc, GatewayRejectedMessage):
@@ -152,7 +153,7 @@ class TelephonyHook:
             outcome="gateway_unavailable",
         )
 
-    def _pending(self, reason: str) -> Answer:
+    def pending(self, reason: str) -> Answer:
         # The SMS may be on its way: a failure answer would make Okta send a second one.
         return answers.command(
             "PENDING",

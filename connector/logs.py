@@ -1,26 +1,41 @@
-"""Structured logs: one line per hook call (DESIGN.md decision 5), JSON by default.
+"""Structured logs, JSON by default (DESIGN.md decision 5).
 
-A record's ``fields`` (``extra={"fields": {...}}``) become top-level keys. Callers put only
-safe values there: never an OTP, a message text, a credential or a full phone number.
+``CallLog`` writes the one line per hook call; everything else (start, errors) goes through
+``logging`` with the same formats, where a record's ``fields`` (``extra={"fields": {...}}``)
+become top-level keys. Callers put only safe values in fields: never an OTP, a message text,
+a credential or a full phone number.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import sys
 import time
-from typing import Any
+from typing import IO, Any
+
+import orjson
 
 HOOK_LOGGER = "ezitxt.hook"
 _HANDLER_NAME = "ezitxt-okta"
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object a line; built with orjson, as it runs once per hook call."""
+
+    _second = -1
+    _stamp = ""
+
+    def timestamp(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:  # strftime once a second, not once a line
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._stamp}.{int((created - second) * 1000):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": self.timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -29,7 +44,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             # The type only: an exception's text may quote a value from the request.
             line["exception"] = record.exc_info[0].__name__
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return orjson.dumps(line, default=str).decode()
 
 
 class PrettyFormatter(logging.Formatter):
@@ -54,3 +69,41 @@ def configure(log_format: str, level: int = logging.INFO) -> None:
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(formatter)
     root.addHandler(handler)
+
+
+class CallLog:
+    """The line each hook call leaves, written straight to a file descriptor (stdout).
+
+    The hook's hot path: ``logging`` costs ~9 µs a line here, this ~1 µs. One ``os.write`` a
+    line, never buffered: lines under 4 KiB are written whole even when several workers share
+    one pipe, and nothing sits in a buffer to be lost if the process dies.
+    """
+
+    def __init__(self, log_format: str = "json", *, stream: IO[bytes] | None = None) -> None:
+        self.pretty = log_format == "pretty"
+        self._stream = stream
+        self._stamp = JsonFormatter()
+
+    def write(self, fields: dict[str, Any]) -> None:
+        now = time.time()
+        if self.pretty:
+            pairs = " ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
+            clock = time.strftime("%H:%M:%S", time.localtime(now))
+            line = f"{clock} INFO    {HOOK_LOGGER}: telephony hook {pairs}\n".encode()
+        else:
+            head: dict[str, Any] = {
+                "ts": self._stamp.timestamp(now),
+                "level": "info",
+                "logger": HOOK_LOGGER,
+                "msg": "telephony hook",
+            }
+            head.update(fields)
+            line = orjson.dumps(head, default=str, option=orjson.OPT_APPEND_NEWLINE)
+        if self._stream is not None:
+            self._stream.write(line)
+            return
+        try:
+            while line:
+                line = line[os.write(1, line) :]
+        except OSError:
+            pass  # a closed or full stdout must never fail a hook call

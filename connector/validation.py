@@ -108,12 +108,11 @@ def _known_properties(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _count_unknown(document: Any, known: dict[str, Any]) -> int:
+    # Runs on every call: key-view set arithmetic, descending only into declared objects.
     if not isinstance(document, dict):
         return 0
-    count = 0
-    for key, value in document.items():
-        if key in known:
-            count += _count_unknown(value, known[key]) if known[key] else 0
-        else:
-            count += 1
+    count = len(document.keys() - known.keys())
+    for key, children in known.items():
+        if children and key in document:
+            count += _count_unknown(document[key], children)
     return count

@@ -4,6 +4,7 @@ captured from every logger in the process and searched for each secret."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import pytest
 import requests
 
 from connector.app import create_app
-from connector.logs import JsonFormatter
+from connector.logs import CallLog, JsonFormatter
 from connector.settings import load_settings
 from tests.connector import payloads
 from tests.connector.fakes import StandInGateway
@@ -78,11 +79,13 @@ def test_log_has_one_complete_line_per_call_and_no_secret(captured: Capture) -> 
             max_body_bytes=4096,
             allowed_regions="NZ,AU",
         )
-        with serve(create_app(settings)) as url:
+        calls = io.BytesIO()
+        with serve(create_app(settings, call_log=CallLog("json", stream=calls))) as url:
             run_every_outcome(url + "/okta/telephony", stand_in)
 
-    text = "\n".join(captured.lines)
-    hook_lines = [json.loads(line) for line in captured.lines if '"telephony hook"' in line]
+    call_lines = calls.getvalue().decode().splitlines()
+    text = "\n".join(captured.lines + call_lines)
+    hook_lines = [json.loads(line) for line in call_lines]
     outcomes = {line["outcome"] for line in hook_lines}
     assert outcomes >= {
         "sent",

@@ -1,0 +1,89 @@
+"""The mock EZITXT app: ``create_app`` wires backend, routes, faults and the life cycle.
+
+Nothing happens at import time. The lifespan opens the SQLite store (resuming messages that were
+on their way), one pooled aiohttp session for status callbacks, the callback workers and the
+life-cycle runner, and closes them all in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import aiohttp
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp
+
+from . import routes_admin, routes_gateway, routes_mock, routes_reports
+from .backend import DEFAULT_DB, DEFAULT_HOOK_URL, EzitxtBackend
+from .callbacks import CallbackDispatcher
+from .errors import EzitxtError
+from .fault_layer import FaultLayer
+from .lifecycle import Timings
+from .runner import run_lifecycle
+from .web import on_ezitxt_error, on_http_exception, on_unexpected
+
+CALLBACK_TIMEOUT = aiohttp.ClientTimeout(total=5.0, connect=2.0)
+CALLBACK_CONNECTIONS = 100
+
+
+class MockEzitxt(Starlette):
+    """Starlette with the fault layer outside everything, so it gets the server's own ``send``."""
+
+    fault_layer: FaultLayer
+
+    def build_middleware_stack(self) -> ASGIApp:
+        backend: EzitxtBackend = self.state.backend
+        self.fault_layer = FaultLayer(super().build_middleware_stack(), backend.faults)
+        return self.fault_layer
+
+
+def create_app(
+    backend: EzitxtBackend | None = None,
+    *,
+    db_path: str = DEFAULT_DB,
+    hook_url: str = DEFAULT_HOOK_URL,
+    timings: Timings | None = None,
+) -> Starlette:
+    """The ASGI app; pass a ``backend`` to share it with the caller, else one is built."""
+    backend = backend or EzitxtBackend(db_path=db_path, hook_url=hook_url, timings=timings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        backend.open()
+        session = aiohttp.ClientSession(
+            timeout=CALLBACK_TIMEOUT,
+            connector=aiohttp.TCPConnector(limit=CALLBACK_CONNECTIONS),
+        )
+        dispatcher = CallbackDispatcher(session, backoff_s=backend.timings.callback_backoff_s)
+        app.state.dispatcher = dispatcher
+        await dispatcher.start()
+        runner = asyncio.create_task(run_lifecycle(backend, dispatcher), name="ezitxt-lifecycle")
+        try:
+            yield
+        finally:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+            await dispatcher.stop()
+            await session.close()
+            backend.close()
+
+    app = MockEzitxt(
+        routes=[
+            *routes_gateway.routes,
+            *routes_admin.routes,
+            *routes_reports.routes,
+            *routes_mock.routes,
+        ],
+        exception_handlers={
+            EzitxtError: on_ezitxt_error,
+            HTTPException: on_http_exception,
+            Exception: on_unexpected,
+        },
+        lifespan=lifespan,
+    )
+    app.state.backend = backend
+    return app

@@ -1,0 +1,82 @@
+"""``create_app``: the mock Okta org as a Starlette app."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import aiohttp
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+
+from mocks.okta import routes_hooks, routes_logs, routes_mock, routes_users
+from mocks.okta.backend import OktaBackend
+from mocks.okta.errors import OktaError
+from mocks.okta.hook_caller import DEFAULT_TIMEOUT_S, ssl_context
+from mocks.okta.runtime import Runtime
+from mocks.okta.times import Clock, system_clock
+from mocks.okta.web import okta_error
+
+
+def create_app(
+    backend: OktaBackend | None = None,
+    *,
+    api_token: str,
+    ca_file: str | None = None,
+    allow_http: bool = False,
+    challenge_interval_s: float = 30.0,
+    max_hooks_in_flight: int = 75,
+    fallback_limit: int = 10,
+    fallback_window_s: float = 60.0,
+    otp_ttl_s: float = 300.0,
+    hook_timeout_s: float = DEFAULT_TIMEOUT_S,
+    org_url: str | None = None,
+    clock: Clock = system_clock,
+) -> Starlette:
+    """The mock org. Pass ``backend`` to share or inspect state (its own settings then apply and
+    the limit arguments here are ignored); ``org_url`` fixes the domain put in ``source`` and
+    links (default: the URL the request came in on)."""
+    if not api_token:
+        raise ValueError("an API token is required")
+    if backend is None:
+        backend = OktaBackend(
+            clock=clock,
+            allow_http=allow_http,
+            challenge_interval_s=challenge_interval_s,
+            max_hooks_in_flight=max_hooks_in_flight,
+            fallback_limit=fallback_limit,
+            fallback_window_s=fallback_window_s,
+            otp_ttl_s=otp_ttl_s,
+        )
+    runtime = Runtime(
+        backend=backend,
+        api_token=api_token,
+        tls=ssl_context(ca_file),
+        hook_timeout_s=hook_timeout_s,
+        org_url=org_url.rstrip("/") if org_url else None,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # One session for every hook call; its pool must not be the bottleneck of the org's
+        # in-flight limit.
+        connector = aiohttp.TCPConnector(limit=max(100, backend.in_flight.limit + 10))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            runtime.session = session
+            try:
+                yield
+            finally:
+                runtime.session = None
+
+    app = Starlette(
+        routes=[
+            *routes_hooks.ROUTES,
+            *routes_users.ROUTES,
+            *routes_logs.ROUTES,
+            *routes_mock.ROUTES,
+        ],
+        exception_handlers={OktaError: okta_error, HTTPException: okta_error},
+        lifespan=lifespan,
+    )
+    app.state.okta = runtime
+    return app

@@ -1,0 +1,94 @@
+"""The mock org's state and rules, with no HTTP: hooks, users, System Log, Okta's limits and its
+own SMS/voice provider, and the flows run against them. ``reset()`` empties it all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mocks.okta.flow_model import Flow
+from mocks.okta.hooks import HookStore, InlineHook
+from mocks.okta.limits import InFlight, PerNumberLimit
+from mocks.okta.provider import OktaProvider
+from mocks.okta.system_log import Entity, SystemLog
+from mocks.okta.times import Clock, system_clock
+from mocks.okta.users import UserStore
+
+# Who the API token belongs to, as actor of the management events it causes.
+ADMIN = Entity("00u0000000000000admin", "User", "admin@mock-okta.local", "Mock Okta Admin")
+
+
+class OktaBackend:
+    """Everything the mock org knows. The defaults are Okta's documented limits."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = system_clock,
+        allow_http: bool = False,
+        challenge_interval_s: float = 30.0,
+        max_hooks_in_flight: int = 75,
+        fallback_limit: int = 10,
+        fallback_window_s: float = 60.0,
+        otp_ttl_s: float = 300.0,
+    ) -> None:
+        self.clock = clock
+        self.otp_ttl_s = otp_ttl_s
+        self.hooks = HookStore(clock, allow_http=allow_http)
+        self.users = UserStore(clock)
+        self.log = SystemLog(clock)
+        self.per_number = PerNumberLimit(clock, challenge_interval_s)
+        self.in_flight = InFlight(max_hooks_in_flight)
+        self.provider = OktaProvider(
+            clock, failover_limit=fallback_limit, failover_window_s=fallback_window_s
+        )
+        self.flows: dict[str, Flow] = {}
+
+    def reset(self) -> None:
+        """Back to an empty org (configuration is kept)."""
+        for part in (self.hooks, self.users, self.log, self.per_number, self.provider):
+            part.reset()
+        self.flows.clear()
+
+    # Management operations: the store's rules, plus the System Log events Okta writes.
+
+    def create_hook(self, doc: Any, client_ip: str | None = None) -> InlineHook:
+        hook = self.hooks.create(doc)
+        self._lifecycle("created", hook, client_ip)
+        return hook
+
+    def update_hook(self, hook_id: str, doc: Any, client_ip: str | None = None) -> InlineHook:
+        hook = self.hooks.update(hook_id, doc)
+        self._lifecycle("updated", hook, client_ip)
+        return hook
+
+    def replace_hook(self, hook_id: str, doc: Any, client_ip: str | None = None) -> InlineHook:
+        hook = self.hooks.replace(hook_id, doc)
+        self._lifecycle("updated", hook, client_ip)
+        return hook
+
+    def delete_hook(self, hook_id: str, client_ip: str | None = None) -> None:
+        self._lifecycle("deleted", self.hooks.delete(hook_id), client_ip)
+
+    def activate_hook(self, hook_id: str, client_ip: str | None = None) -> InlineHook:
+        hook = self.hooks.activate(hook_id)
+        self._lifecycle("activated", hook, client_ip)
+        return hook
+
+    def deactivate_hook(self, hook_id: str, client_ip: str | None = None) -> InlineHook:
+        hook = self.hooks.deactivate(hook_id)
+        self._lifecycle("deactivated", hook, client_ip)
+        return hook
+
+    def _lifecycle(self, verb: str, hook: InlineHook, client_ip: str | None) -> None:
+        self.log.emit(
+            f"inline_hook.{verb}",
+            f"Inline hook {verb}",
+            actor=ADMIN,
+            targets=(hook_entity(hook),),
+            debug_data={"inlineHookType": hook.type},
+            client_ip=client_ip,
+        )
+
+
+def hook_entity(hook: InlineHook) -> Entity:
+    return Entity(hook.id, "InlineHook", hook.uri, hook.name)

@@ -1,0 +1,89 @@
+"""``/api/v1/inlineHooks``: parse, call the backend, serialise (CONTRACT.md §4)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mocks.okta import flows
+from mocks.okta.errors import ValidationFailed
+from mocks.okta.web import base_url, client_ip, json_body, ok, okta_api, runtime
+
+
+@okta_api
+async def list_hooks(request: Request) -> Response:
+    hooks = runtime(request).backend.hooks.list(request.query_params.get("type"))
+    return ok([h.to_json(base_url(request)) for h in hooks])
+
+
+@okta_api
+async def create_hook(request: Request) -> Response:
+    body = await json_body(request)
+    hook = runtime(request).backend.create_hook(body, client_ip(request))
+    return ok(hook.to_json(base_url(request)))
+
+
+@okta_api
+async def get_hook(request: Request) -> Response:
+    hook = runtime(request).backend.hooks.get(request.path_params["id"])
+    return ok(hook.to_json(base_url(request)))
+
+
+@okta_api
+async def update_hook(request: Request) -> Response:
+    body = await json_body(request)
+    backend = runtime(request).backend
+    hook = backend.update_hook(request.path_params["id"], body, client_ip(request))
+    return ok(hook.to_json(base_url(request)))
+
+
+@okta_api
+async def replace_hook(request: Request) -> Response:
+    body = await json_body(request)
+    backend = runtime(request).backend
+    hook = backend.replace_hook(request.path_params["id"], body, client_ip(request))
+    return ok(hook.to_json(base_url(request)))
+
+
+@okta_api
+async def delete_hook(request: Request) -> Response:
+    runtime(request).backend.delete_hook(request.path_params["id"], client_ip(request))
+    return Response(status_code=204)
+
+
+@okta_api
+async def activate_hook(request: Request) -> Response:
+    hook = runtime(request).backend.activate_hook(request.path_params["id"], client_ip(request))
+    return ok(hook.to_json(base_url(request)))
+
+
+@okta_api
+async def deactivate_hook(request: Request) -> Response:
+    hook = runtime(request).backend.deactivate_hook(request.path_params["id"], client_ip(request))
+    return ok(hook.to_json(base_url(request)))
+
+
+@okta_api
+async def execute_hook(request: Request) -> Response:
+    """200 with the hook's own answer when it answered well, else 400 naming what went wrong."""
+    rt = runtime(request)
+    hook = rt.backend.hooks.get(request.path_params["id"])
+    body = await json_body(request)
+    _, verdict = await flows.execute(rt, hook, body)
+    if not verdict.answered_well:
+        raise ValidationFailed("inline hook execution", [verdict.error_summary or "failed"])
+    return ok(verdict.body)
+
+
+ROUTES = [
+    Route("/api/v1/inlineHooks", list_hooks, methods=["GET"]),
+    Route("/api/v1/inlineHooks", create_hook, methods=["POST"]),
+    Route("/api/v1/inlineHooks/{id}", get_hook, methods=["GET"]),
+    Route("/api/v1/inlineHooks/{id}", update_hook, methods=["POST"]),
+    Route("/api/v1/inlineHooks/{id}", replace_hook, methods=["PUT"]),
+    Route("/api/v1/inlineHooks/{id}", delete_hook, methods=["DELETE"]),
+    Route("/api/v1/inlineHooks/{id}/lifecycle/activate", activate_hook, methods=["POST"]),
+    Route("/api/v1/inlineHooks/{id}/lifecycle/deactivate", deactivate_hook, methods=["POST"]),
+    Route("/api/v1/inlineHooks/{id}/execute", execute_hook, methods=["POST"]),
+]

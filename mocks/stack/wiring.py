@@ -1,0 +1,126 @@
+"""The seed document's setup, done through the APIs, one printed step at a time:
+
+1. EZITXT: Integrations > API Configuration > Okta Inline Hook: create the application.
+2. EZITXT: Generate New Password (shown once).
+3. EZITXT: read the Okta Setup Values: URL, Authentication Field, Authentication Secret.
+4. Okta: Workflow > Inline Hooks > Add Inline Hook > Telephony, authentication "HTTP headers",
+   with those three values.
+5. Okta: a demo user with a NZ mobile number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from mocks.stack.clients import Api, okta_api
+
+APPLICATION = "okta-inline-hook"
+HOOK_NAME = "EZITXT SMS"
+TELEPHONY = "com.okta.telephony.provider"
+DEMO_USER = {
+    "firstName": "Aroha",
+    "lastName": "Ngata",
+    "email": "aroha.ngata@example.co.nz",
+    "login": "aroha.ngata@example.co.nz",
+    "mobilePhone": "+64211234567",
+}
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Wiring:
+    application: str
+    hook_url: str
+    auth_field: str
+    auth_secret: str  # the Authentication Secret, as Okta holds it
+    hook_id: str
+    user: dict[str, Any]
+
+
+def hidden(secret: str) -> str:
+    """``Basic b2t0…`` : enough to tell two secrets apart, never enough to use one."""
+    scheme, _, token = secret.partition(" ")
+    return f"{scheme} {token[:4]}… ({len(token)} characters, hidden)"
+
+
+def generate_password(ezitxt: Api, application: str) -> dict[str, Any]:
+    path = f"/api/applications/{quote(application, safe='')}/password"
+    values: dict[str, Any] = ezitxt.call("Generate New Password", "POST", path)["oktaSetupValues"]
+    return values
+
+
+def telephony_hook_body(name: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": TELEPHONY,
+        "version": "1.0.0",
+        "channel": {
+            "type": "HTTP",
+            "version": "1.0.0",
+            "config": {
+                "uri": values["url"],
+                "method": "POST",
+                "headers": [],
+                "authScheme": {
+                    "type": "HEADER",
+                    "key": values["authenticationField"],
+                    "value": values["authenticationSecret"],
+                },
+            },
+        },
+    }
+
+
+def wire(
+    ezitxt_url: str,
+    okta_url: str,
+    api_token: str,
+    *,
+    say: Say,
+    application: str = APPLICATION,
+    user: dict[str, Any] | None = None,
+) -> Wiring:
+    ezitxt = Api(ezitxt_url)
+    okta = okta_api(okta_url, api_token)
+    try:
+        say(f"1. EZITXT > Integrations > API Configuration > Okta Inline Hook: '{application}'")
+        created = ezitxt.call(
+            "create application", "POST", "/api/applications", json={"name": application},
+            ok=(201, 409),
+        )  # fmt: skip
+        say("   created" if created and "applicationName" in created else "   already there")
+        say("2. EZITXT > Generate New Password")
+        values = generate_password(ezitxt, application)
+        say("   new password generated (shown once; the previous one no longer works)")
+        say("3. EZITXT > Okta Setup Values")
+        say(f"   URL:                   {values['url']}")
+        say(f"   Authentication Field:  {values['authenticationField']}")
+        say(f"   Authentication Secret: {hidden(values['authenticationSecret'])}")
+        say("4. Okta > Workflow > Inline Hooks > Add Inline Hook > Telephony (HTTP headers)")
+        hook = okta.call(
+            "create telephony inline hook", "POST", "/api/v1/inlineHooks",
+            json=telephony_hook_body(HOOK_NAME, values),
+        )  # fmt: skip
+        say(f"   '{hook['name']}' {hook['id']} {hook['status']} -> {values['url']}")
+        profile = user or DEMO_USER
+        say(f"5. Okta > Directory > People > Add Person: {profile['login']}")
+        created_user = okta.call(
+            "create user", "POST", "/api/v1/users?activate=true", json={"profile": profile}
+        )
+        masked = "***" + profile["mobilePhone"][-3:]
+        say(f"   {created_user['id']} {created_user['status']} mobile {masked}")
+        return Wiring(
+            application=application,
+            hook_url=values["url"],
+            auth_field=values["authenticationField"],
+            auth_secret=values["authenticationSecret"],
+            hook_id=hook["id"],
+            user=created_user,
+        )
+    finally:
+        ezitxt.close()
+        okta.close()
