@@ -59,6 +59,7 @@ def create_app(
         try:
             yield
         finally:
+            await endpoint.deadlines.close()
             if owned is not None:
                 await owned.close()
 

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from connector import answers, logs
 from connector.answers import Answer, ErrorCause
+from connector.deadlines import Deadlines
 from connector.errors import BodyTooLarge
 from connector.hook import HookCall, TelephonyHook
 
@@ -24,9 +25,12 @@ log = logging.getLogger(logs.HOOK_LOGGER)
 
 
 class HookEndpoint:
-    def __init__(self, hook: TelephonyHook, call_log: logs.CallLog) -> None:
+    def __init__(
+        self, hook: TelephonyHook, call_log: logs.CallLog, deadlines: Deadlines | None = None
+    ) -> None:
         self.hook = hook
         self.call_log = call_log
+        self.deadlines = deadlines or Deadlines()
         self.auth_header = hook.settings.auth_field.lower().encode("latin-1")
         self.max_body = hook.settings.max_body_bytes
 
@@ -40,7 +44,7 @@ class HookEndpoint:
             elif name == b"content-length" and value.isdigit():
                 declared = int(value)
         call = HookCall(authorization=authorization, arrived=arrived, log={})
-        answer = await self._answer(call, declared, receive)
+        answer = await self._answer(call, declared, receive, arrived)
         fields = call.log
         fields["outcome"] = answer.outcome
         fields["http_status"] = answer.http_status
@@ -56,10 +60,14 @@ class HookEndpoint:
         )
         await send({"type": "http.response.body", "body": answer.body})
 
-    async def _answer(self, call: HookCall, declared: int, receive: Receive) -> Answer:
+    async def _answer(
+        self, call: HookCall, declared: int, receive: Receive, arrived: float
+    ) -> Answer:
         try:
             # Nothing may answer later than the budget, whatever the client or gateway does.
-            async with asyncio.timeout(self.hook.budget_s):
+            deadline = asyncio.get_running_loop().time() + self.hook.budget_s
+            deadline -= time.monotonic() - arrived
+            with self.deadlines.guard(deadline):
                 body = await self._read_body(declared, receive)
                 return await self.hook.handle(body, call)
         except BodyTooLarge:

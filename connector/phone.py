@@ -114,5 +114,8 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
 
 def mask(number: str) -> str:
     """Only the last 3 digits survive, so logs can be correlated without holding the number."""
+    tail = number[-3:]
+    if tail.isdigit() and len(number) > 3:  # the usual case, without a scan of the number
+        return "***" + tail
     digits = [c for c in number if c.isdigit()]
     return "***" + "".join(digits[-3:]) if len(digits) > 3 else "***"

@@ -234,3 +234,18 @@ def test_okta_sample_with_national_number_is_an_end_user_error() -> None:
     answer, _, log = run_hook(body, FakeGateway())
     assert answer.http_status == 200 and answer.outcome == "unusable_number"
     assert log["request_type"] == "pre-enrollment"
+
+
+@pytest.mark.parametrize(
+    ("extra", "count"),
+    [
+        ({}, 0),
+        ({"a": 1}, 1),
+        ({"a": 1, "b": {"c": 2}}, 2),
+    ],
+)
+def test_unknown_properties_are_counted_at_every_level(extra: dict[str, Any], count: int) -> None:
+    document = payloads.request()
+    document.update(extra)
+    document["data"]["context"]["request"].update(extra)
+    assert VALIDATOR.count_unknown(document) == 2 * count
