@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from functools import lru_cache
 
 from connector.errors import CredentialError
 
@@ -25,7 +26,9 @@ class BasicCredential:
         return f"BasicCredential(application={self.application!r}, password=***)"
 
 
+@lru_cache(maxsize=256)
 def parse_basic(value: str | None) -> BasicCredential:
+    """The credential in ``value``; cached, as each Okta org sends the same one every time."""
     if not value or not value.strip():
         raise CredentialError("missing_credential")
     if len(value) > MAX_CREDENTIAL_CHARS:

@@ -27,6 +27,9 @@ MESSAGES_PATH = "/rest/sms/v2/messages"
 MAX_ANSWER_BYTES = 65536
 # A retry is worth it only if it can still finish inside the budget.
 MIN_RETRY_S = 0.25
+# A connection not made within this is not coming: give up early, so a retry or Okta's
+# fallback still has time (both timeouts are also capped by the budget left).
+CONNECT_TIMEOUT_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +131,9 @@ class EzitxtGateway:
                 self._url,
                 data=body,
                 headers={"Authorization": authorization},
-                timeout=aiohttp.ClientTimeout(total=timeout_s),
+                timeout=aiohttp.ClientTimeout(
+                    total=timeout_s, sock_connect=min(timeout_s, CONNECT_TIMEOUT_S)
+                ),
                 allow_redirects=False,
                 trace_request_ctx=attempt,
             ) as response:
