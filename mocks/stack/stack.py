@@ -7,7 +7,9 @@ leaving it stops all three, SIGTERM first, so SQLite is closed cleanly.
 
 from __future__ import annotations
 
+import random
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -17,6 +19,26 @@ from mocks.stack.tls import TlsFiles, make_certificates
 
 DEFAULT_PORT_BASE = 8400
 HOST = "127.0.0.1"
+
+
+def free_port_base(low: int = 20_000, high: int = 60_000) -> int:
+    """A base B with B, B+1 and B+2 all free on 127.0.0.1 (bounded tries), for tests and
+    load runs that must not collide with a stack already running on the default ports."""
+    for _ in range(50):
+        base = random.randrange(low, high)
+        sockets: list[socket.socket] = []
+        try:
+            for port in (base, base + 1, base + 2):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind((HOST, port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no three consecutive free ports")
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,6 @@ three server processes on free loopback ports, the connector over TLS with a loc
 
 from __future__ import annotations
 
-import random
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,29 +13,10 @@ from urllib.parse import quote
 import pytest
 
 from mocks.stack.clients import Api, okta_api
-from mocks.stack.stack import Stack
+from mocks.stack.stack import Stack, free_port_base
 from mocks.stack.wiring import Wiring, wire
 
 WAIT_S = 15.0
-
-
-def free_port_base() -> int:
-    """A base B with B, B+1 and B+2 all free on 127.0.0.1 (bounded tries)."""
-    for _ in range(50):
-        base = random.randrange(20_000, 60_000)
-        sockets = []
-        try:
-            for port in (base, base + 1, base + 2):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no three consecutive free ports")
 
 
 @dataclass
