@@ -77,7 +77,7 @@ class EzitxtGateway:
     """aiohttp client for the gateway; one pooled session, opened and closed by the app's
     lifespan (DESIGN.md decision 10: httpx is ten times slower under concurrency here)."""
 
-    def __init__(self, base_url: str, *, pool_size: int = 512, keepalive_s: float = 15.0) -> None:
+    def __init__(self, base_url: str, *, pool_size: int = 512, keepalive_s: float = 4.0) -> None:
         self.base_url = base_url.rstrip("/")
         self._url = self.base_url + MESSAGES_PATH
         self._pool_size = pool_size

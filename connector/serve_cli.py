@@ -29,6 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--ssl-keyfile", help="private key of --ssl-certfile (PEM)")
     parser.add_argument("--access-log", action="store_true", help="also write uvicorn's access log")
+    parser.add_argument(
+        "--keep-alive",
+        type=int,
+        default=75,
+        help="seconds an idle client connection stays open (default 75: longer than the idle "
+        "timeout of Okta's client and of load balancers, so they never reuse one being closed)",
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
 
 
@@ -57,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
+        timeout_keep_alive=args.keep_alive,
         timeout_graceful_shutdown=5,
     )
     return 0

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         512, ge=1, le=10_000, description="Open connections to the gateway, at most."
     )
     gateway_keepalive_s: float = Field(
-        15.0,
+        4.0,
         gt=0,
         le=300,
         description="Idle keep-alive; keep it below the gateway's so it never closes one first.",

@@ -62,5 +62,14 @@ def run(args: argparse.Namespace) -> int:
         db_path=args.db, hook_url=args.hook_url, timings=Timings().scaled(args.timing_scale)
     )
     # No access log: the control plane's paths carry full phone numbers.
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        # Longer than the connector's client keep-alive (4 s): a client must never reuse a
+        # connection the gateway is closing (DESIGN.md decision 10).
+        timeout_keep_alive=30,
+    )
     return 0
