@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -28,6 +29,8 @@ from connector.validation import RequestValidator
 
 READY_CACHE_S = 2.0
 READY_PING_TIMEOUT_S = 1.0
+
+log = logging.getLogger("ezitxt.connector")
 
 
 def create_app(
@@ -56,6 +59,19 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owned is not None:
             await owned.open()
+        log.info(
+            "connector started",
+            extra={
+                "fields": {
+                    "gateway_url": settings.gateway_url,
+                    "auth_field": settings.auth_field,
+                    "budget_ms": settings.budget_ms,
+                    "default_region": settings.default_region,
+                    "allowed_regions": settings.allowed_regions or "any",
+                    "gateway_pool_size": settings.gateway_pool_size,
+                }
+            },
+        )
         try:
             yield
         finally:

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://gateway.example.com")
         if parts.query or parts.fragment:
             raise ValueError("must not carry a query or fragment")
+        if parts.username or parts.password:
+            # Okta's caller credential is what the gateway gets; a second one would be logged.
+            raise ValueError("must not carry credentials")
         return value.rstrip("/")
 
     @field_validator("default_region")

@@ -31,6 +31,7 @@ def test_gateway_url_is_required_and_named() -> None:
         ("EZITXT_HOOK_MAX_BODY_BYTES", "10"),
         ("EZITXT_HOOK_LOG_FORMAT", "xml"),
         ("EZITXT_HOOK_GATEWAY_URL", "gateway.example.com"),
+        ("EZITXT_HOOK_GATEWAY_URL", "https://app:secret@gateway.example.com"),
         ("EZITXT_HOOK_AUTH_FIELD", ""),
     ],
 )
