@@ -6,7 +6,7 @@ writes the answer; every row of DESIGN.md's outcome table is decided here.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -25,6 +25,7 @@ from connector.errors import (
 )
 from connector.gateway import Gateway, OutboundSms
 from connector.phone import mask, normalise
+from connector.replays import RecentEvents
 from connector.settings import Settings
 from connector.validation import RequestValidator
 
@@ -61,6 +62,7 @@ class TelephonyHook:
         self.validator = validator
         self.budget_s = settings.budget_ms / 1000
         self.allowed_regions = settings.allowed_region_set
+        self.recent = RecentEvents()
 
     async def handle(self, body: bytes, call: HookCall) -> Answer:
         log = call.log
@@ -99,11 +101,25 @@ class TelephonyHook:
         if self.allowed_regions and destination.region not in self.allowed_regions:
             return self._user_error(USER_POLICY, "blocked_by_policy", "phoneNumber")
         sms = OutboundSms(destination.e164, profile["msgTemplate"], document["eventId"])
+        key = (credential.application, sms.reference)
+        while (earlier := self.recent.claim(key)) is not None:
+            answer = await earlier
+            if answer is not None:
+                log["replay_of"] = answer.outcome
+                return replace(answer, outcome="replayed")
+            # The earlier call sent nothing: this one tries afresh.
+        answer = None
+        try:
+            answer = await self._send(sms, credential.header_value, call)
+            return answer
+        finally:
+            self.recent.settle(key, answer)
+
+    async def _send(self, sms: OutboundSms, authorization: str, call: HookCall) -> Answer:
+        log = call.log
         remaining = self.budget_s - (time.monotonic() - call.arrived) - ANSWER_MARGIN_S
         try:
-            receipt = await self.gateway.send(
-                sms, authorization=credential.header_value, timeout_s=remaining
-            )
+            receipt = await self.gateway.send(sms, authorization=authorization, timeout_s=remaining)
         except GatewayError as exc:
             log["gateway_status"] = exc.http_status
             log["gateway_reason"] = exc.reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import secrets
 from typing import Any
 
 import schemas
@@ -17,12 +18,18 @@ PASSWORD = "s3cret-Pa55word"
 AUTHORIZATION = "Basic " + base64.b64encode(f"{APPLICATION}:{PASSWORD}".encode()).decode()
 
 
+def event_id() -> str:
+    """A fresh eventId: Okta's are unique per call, and the connector sends each only once."""
+    return secrets.token_urlsafe(16)[:22]
+
+
 def request(**profile: Any) -> dict[str, Any]:
-    """The NZ MFA example with ``messageProfile`` fields overridden."""
+    """The NZ MFA example with a fresh eventId and ``messageProfile`` fields overridden."""
     folder = schemas.ROOT / "okta" / "examples"
     name = "telephony-request.mfa-verification-nz-e164.pass.json"
     document: dict[str, Any] = json.loads((folder / name).read_text(encoding="utf-8"))
     document = copy.deepcopy(document)
+    document["eventId"] = event_id()
     document["data"]["messageProfile"].update(profile)
     return document
 

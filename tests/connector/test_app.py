@@ -51,7 +51,8 @@ def post(url: str, body: bytes, **headers: str) -> requests.Response:
 def test_gateway_202_is_successful_with_its_message_id(
     hook_url: str, gateway: tuple[StandInGateway, str]
 ) -> None:
-    response = post(hook_url, payloads.body(phoneNumber="021 123 4567"))
+    okta_request = payloads.request(phoneNumber="021 123 4567")
+    response = post(hook_url, json.dumps(okta_request).encode())
     assert response.status_code == 200
     value = command_value(okta_answer(response.content))
     assert value["status"] == "SUCCESSFUL"
@@ -59,7 +60,7 @@ def test_gateway_202_is_successful_with_its_message_id(
     assert received["json"] == {
         "destination": "+64211234567",
         "content": payloads.MESSAGE,
-        "reference": payloads.request()["eventId"],
+        "reference": okta_request["eventId"],
     }
     assert received["authorization"] == payloads.AUTHORIZATION
     assert value["transactionId"]  # the stand-in's uuid

@@ -46,7 +46,8 @@ def run_hook(
 
 def test_accepted_by_gateway_is_successful_with_message_id() -> None:
     gateway = FakeGateway(GatewayReceipt(http_status=202, message_id="3f1c2b9e-msg"))
-    answer, document, log = run_hook(payloads.body(), gateway)
+    okta_request = payloads.request()
+    answer, document, log = run_hook(json.dumps(okta_request).encode(), gateway)
     assert answer.http_status == 200
     value = command_value(document)
     assert value["status"] == "SUCCESSFUL"
@@ -55,7 +56,7 @@ def test_accepted_by_gateway_is_successful_with_message_id() -> None:
     sms, authorization, timeout_s = gateway.calls[0]
     assert sms.destination == payloads.PHONE
     assert sms.content == payloads.MESSAGE
-    assert sms.reference == payloads.request()["eventId"]
+    assert sms.reference == okta_request["eventId"]
     assert authorization == payloads.AUTHORIZATION
     assert 0 < timeout_s < 2.5
     assert log["message_id"] == "3f1c2b9e-msg"
