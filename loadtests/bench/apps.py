@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from connector import answers
-from connector.app import HOOK_PATH, create_app
+from connector.app import create_app
+from connector.endpoint import HOOK_PATH
 from connector.gateway import GatewayReceipt, OutboundSms
 from connector.settings import load_settings
 

@@ -1,5 +1,13 @@
 -- wrk script: Okta-shaped telephony requests, each with a fresh eventId and a random NZ or AU
 -- mobile number in one of the forms Okta sends, so the phone-number cache cannot flatter.
+-- Seeded from /dev/urandom: unseeded, every run would send the same eventIds, and the connector
+-- answers a repeated eventId from memory (connector/replays.py), flattering a measurement that
+-- follows a warm-up.
+local urandom = assert(io.open("/dev/urandom", "rb"))
+local b1, b2, b3, b4 = urandom:read(4):byte(1, 4)
+urandom:close()
+math.randomseed(((b1 * 256 + b2) * 256 + b3) * 128 + b4)
+
 local chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 local template = '{"eventId":"%s","eventTime":"2026-11-26T08:15:02.417Z",' ..
   '"eventType":"com.okta.telephony.provider","eventTypeVersion":"1.0",' ..

@@ -1,0 +1,104 @@
+"""``make bench``: every benchmark in turn, then one summary table with the machine it ran on.
+
+    .venv/bin/python -m loadtests.bench [--quick] [--only connector_overhead,concurrency,...]
+
+Each benchmark runs as its own process (its own ``main()`` and arguments, and a clean interpreter
+for each, so one cannot warm or slow the next); its output goes straight through, its headline
+figures and verdict into the summary. The exit code is non-zero when any benchmark missed its
+target. ``--quick`` shortens every measurement, for trying things out, not for figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from loadtests.bench.harness import table
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    module: str
+    what: str
+    quick: tuple[str, ...]  # arguments of a --quick run
+    headline: str  # regex of the output lines worth a place in the summary
+
+
+BENCHMARKS = (
+    Benchmark(
+        "connector_overhead",
+        "hook vs bare Starlette, 1 worker (target: hook >= 50%)",
+        ("--duration", "3", "--rounds", "1"),
+        r"^\| hook / bare .*",
+    ),
+    Benchmark(
+        "concurrency",
+        "200 ms gateway, 32/128/256 in flight, 1 and 2 workers (target: >= 1,000/s at 256)",
+        ("--duration", "3"),
+        r"^  \d worker\(s\), 256 in flight: .*",
+    ),
+    Benchmark(
+        "mock_ezitxt",
+        "mock EZITXT accepted/s, 1 worker, 64 in flight (target: >= 1,000/s)",
+        ("--duration", "3"),
+        r"^  (accepted/s|p99 latency) .*",
+    ),
+)
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read(), re.MULTILINE)
+            model = found.group(1).strip() if found else model
+    except OSError:
+        pass
+    return (
+        f"{model}, {os.cpu_count()} cores; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}"
+    )
+
+
+def run(benchmark: Benchmark, quick: bool) -> tuple[int, float, list[str]]:
+    command = [sys.executable, "-m", f"loadtests.bench.{benchmark.module}"]
+    command += list(benchmark.quick) if quick else []
+    print(f"\n=== {benchmark.module}: {benchmark.what}", flush=True)
+    started = time.monotonic()
+    headline: list[str] = []
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, bufsize=1) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            print(line, end="", flush=True)
+            if re.match(benchmark.headline, line):
+                cells = [cell.strip() for cell in line.strip(" |\n").split("|")]
+                headline.append(" ".join(": ".join(cells).split()))
+    return process.returncode, time.monotonic() - started, headline
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short measurements (no figures)")
+    names = [b.module for b in BENCHMARKS]
+    parser.add_argument("--only", default=",".join(names), help="comma-separated benchmarks")
+    args = parser.parse_args(argv)
+    chosen = [b for b in BENCHMARKS if b.module in args.only.split(",")]
+    print(f"machine: {machine()}")
+    rows = []
+    for benchmark in chosen:
+        code, seconds, headline = run(benchmark, args.quick)
+        verdict = "PASS" if code == 0 else f"FAIL (exit {code})"
+        rows.append([benchmark.module, verdict, f"{seconds:.0f} s", " / ".join(headline)])
+    print(f"\nSummary ({machine()}{', --quick' if args.quick else ''}):")
+    print(table(["benchmark", "verdict", "took", "headline"], rows))
+    return 0 if all(row[1] == "PASS" for row in rows) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""Latency budgets: read from ``budgets.toml``, checked against a run's statistics.
+
+Pure: statistics in, verdicts out; no Locust, no gevent (``locustfile.py`` converts Locust's
+stats and prints the report). Budgets are per shape and per request name; a gateway fault
+overlays its own. For each request name the budgets are, most specific last (each overrides the
+metrics it names): the shape's ``"*"``, the fault's ``"*"``, the shape's entry for that name, the
+fault's entry for that name. ``"*"`` covers every request name seen, ``Aggregated`` included; a
+name given explicitly must have been requested at least once, or a budget could pass unseen.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ANY = "*"
+AGGREGATED = "Aggregated"
+METRICS = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "fail_ratio")
+DEFAULT_PATH = Path(__file__).resolve().parent / "budgets.toml"
+
+Limits = dict[str, float]
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    name: str
+    requests: int
+    failures: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+
+    @property
+    def fail_ratio(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+
+@dataclass(frozen=True)
+class Budgets:
+    profile: str  # "steady", or "steady+slow" under a fault
+    shape: Mapping[str, Limits]
+    fault: Mapping[str, Limits]
+
+    def limits_for(self, name: str) -> Limits:
+        limits: Limits = {}
+        for layer in (
+            self.shape.get(ANY),
+            self.fault.get(ANY),
+            self.shape.get(name),
+            self.fault.get(name),
+        ):
+            limits.update(layer or {})
+        return limits
+
+    @property
+    def named(self) -> list[str]:
+        return sorted((set(self.shape) | set(self.fault)) - {ANY})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    profile: str
+    name: str
+    metric: str
+    actual: float
+    limit: float
+
+    @property
+    def ok(self) -> bool:
+        if self.metric == "requests":
+            return self.actual >= self.limit
+        return self.actual <= self.limit
+
+    @property
+    def message(self) -> str:
+        where = f"{self.profile}: '{self.name}'"
+        if self.metric == "requests":
+            return f"{where}: no requests made, so its budgets could not be checked"
+        if self.metric == "fail_ratio":
+            actual, limit = f"{self.actual:.2%}", f"{self.limit:.2%}"
+            over = f"{(self.actual - self.limit) * 100:.2f} points"
+        else:
+            actual, limit = f"{self.actual:.0f} ms", f"{self.limit:.0f} ms"
+            over = f"{self.actual - self.limit:.0f} ms"
+            if self.limit > 0:
+                over += f", {(self.actual - self.limit) / self.limit:+.0%}"
+        label = self.metric.removesuffix("_ms")
+        if self.ok:
+            return f"{where} {label} {actual} within {limit}"
+        return f"{where} {label} {actual} over the budget of {limit} (by {over})"
+
+
+def load(shape: str, fault: str = "none", path: Path = DEFAULT_PATH) -> Budgets:
+    """The budgets of ``shape`` under ``fault``; a ValueError names what is missing or wrong."""
+    with path.open("rb") as file:
+        document = tomllib.load(file)
+    shapes = document.get("shape", {})
+    if shape not in shapes:
+        raise ValueError(f"{path.name}: no [shape.{shape}] budgets (have: {', '.join(shapes)})")
+    faults = document.get("fault", {})
+    if fault != "none" and fault not in faults:
+        raise ValueError(f"{path.name}: no [fault.{fault}] budgets (have: {', '.join(faults)})")
+    return Budgets(
+        profile=shape if fault == "none" else f"{shape}+{fault}",
+        shape=_tables(shapes[shape], f"shape.{shape}"),
+        fault=_tables(faults.get(fault, {}), f"fault.{fault}"),
+    )
+
+
+def _tables(table: Mapping[str, Any], where: str) -> dict[str, Limits]:
+    tables: dict[str, Limits] = {}
+    for name, limits in table.items():
+        if name == "description":
+            continue
+        if not isinstance(limits, dict):
+            raise ValueError(f"[{where}] {name!r}: expected a table of limits")
+        unknown = set(limits) - set(METRICS)
+        if unknown:
+            raise ValueError(f"[{where}.{name!r}]: unknown metrics {sorted(unknown)}")
+        for metric, value in limits.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"[{where}.{name!r}] {metric}: expected a number >= 0")
+        tables[name] = {metric: float(value) for metric, value in limits.items()}
+    return tables
+
+
+def evaluate(stats: Iterable[RequestStats], budgets: Budgets) -> list[Verdict]:
+    """One verdict per budget that applies; see ``breaches`` for the broken ones."""
+    by_name = {s.name: s for s in stats}
+    verdicts: list[Verdict] = []
+    for name in budgets.named:
+        seen = by_name.get(name)
+        if seen is None or seen.requests == 0:
+            verdicts.append(Verdict(budgets.profile, name, "requests", 0, 1))
+    for name, seen in sorted(by_name.items(), key=lambda item: (item[0] == AGGREGATED, item[0])):
+        if seen.requests == 0:
+            continue
+        limits = budgets.limits_for(name)
+        for metric in METRICS:
+            if metric in limits:
+                actual = float(getattr(seen, metric))
+                verdicts.append(Verdict(budgets.profile, name, metric, actual, limits[metric]))
+    return verdicts
+
+
+def breaches(stats: Iterable[RequestStats], budgets: Budgets) -> list[Verdict]:
+    return [verdict for verdict in evaluate(stats, budgets) if not verdict.ok]

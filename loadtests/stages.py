@@ -1,0 +1,101 @@
+"""The load shapes as plain data: how many Okta arrivals a second, stage by stage.
+
+Okta drives arrivals: it calls the hook when people sign in, whether or not it has had its last
+answer. So a shape is a list of arrival rates, not of users with think time, and ``users_for``
+turns a rate into Locust users of two kinds (``locustfile.py``):
+
+- ``OktaHookCaller``, a slice of Okta's own traffic: ``HOOK_USER_RATE`` calls a second, Poisson
+  spaced, each sent without waiting for the answers before it (open loop), so a slow connector
+  or gateway meets the same arrivals, not fewer;
+- ``SignInUser``, a person: one sign-in at a time (a person waits for the SMS), a new one every
+  ``1 / SIGN_IN_USER_RATE`` s on average; ``SIGN_IN_SHARE`` of the arrivals.
+
+No Locust import here: the runner and the tests read these figures without gevent.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+HOOK_USER_RATE = 1.0
+SIGN_IN_USER_RATE = 0.25
+SIGN_IN_SHARE = 0.1
+# User weights giving that share: 9 callers x 1/s to 4 people x 0.25/s is 9 : 1 in arrivals.
+HOOK_WEIGHT = 9
+SIGN_IN_WEIGHT = 4
+USER_RATE = (HOOK_WEIGHT * HOOK_USER_RATE + SIGN_IN_WEIGHT * SIGN_IN_USER_RATE) / (
+    HOOK_WEIGHT + SIGN_IN_WEIGHT
+)  # arrivals a second of the average user
+
+
+@dataclass(frozen=True)
+class Stage:
+    seconds: float  # how long the stage lasts, its ramp included
+    rate: float  # Okta arrivals a second it aims for, at the connector
+    ramp_s: float = 0.0  # time to move from the previous stage's rate to this one
+
+
+@dataclass(frozen=True)
+class Shape:
+    name: str
+    description: str
+    stages: tuple[Stage, ...]
+
+    @property
+    def seconds(self) -> float:
+        return sum(stage.seconds for stage in self.stages)
+
+    @property
+    def peak_rate(self) -> float:
+        return max(stage.rate for stage in self.stages)
+
+    def at(self, elapsed_s: float) -> tuple[int, float] | None:
+        """(users, spawn rate) at ``elapsed_s`` from the start; None once the shape is over."""
+        previous_rate = 0.0
+        start = 0.0
+        for stage in self.stages:
+            if elapsed_s < start + stage.seconds:
+                users = users_for(stage.rate)
+                change = abs(users - users_for(previous_rate))
+                spawn_rate = change / stage.ramp_s if stage.ramp_s > 0 else max(change, 1)
+                return users, max(spawn_rate, 1.0)
+            previous_rate = stage.rate
+            start += stage.seconds
+        return None
+
+
+def users_for(rate: float) -> int:
+    return math.ceil(rate / USER_RATE - 1e-9)  # 200/s is 260 users, not 261 by rounding
+
+
+STEADY_RATE = 200.0  # arrivals a second: the steady budget's rate on this machine
+STORM_FACTOR = 3.0  # the Monday 9 am storm: several times the steady rate
+
+SHAPES = {
+    shape.name: shape
+    for shape in (
+        Shape(
+            "smoke",
+            "a few seconds at a low rate: proves the chain works",
+            (Stage(10, 20, ramp_s=2),),
+        ),
+        Shape(
+            "steady",
+            f"{STEADY_RATE:.0f} arrivals/s held for a minute",
+            (Stage(10, STEADY_RATE, ramp_s=10), Stage(60, STEADY_RATE)),
+        ),
+        Shape(
+            "storm",
+            f"Monday 9 am: from {STEADY_RATE:.0f}/s up to {STORM_FACTOR:g}x, held, then back",
+            (
+                Stage(10, STEADY_RATE, ramp_s=10),
+                Stage(20, STEADY_RATE),
+                Stage(20, STEADY_RATE * STORM_FACTOR, ramp_s=20),
+                Stage(40, STEADY_RATE * STORM_FACTOR),
+                Stage(20, STEADY_RATE, ramp_s=20),
+                Stage(20, STEADY_RATE),
+            ),
+        ),
+    )
+}
