@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from types import TracebackType
 from typing import Any
 
@@ -24,8 +25,8 @@ class Deadlines:
         self._sweeper: asyncio.Task[None] | None = None
 
     def guard(self, deadline: float) -> _Guard:
-        """``with deadlines.guard(loop_time_deadline):`` raises ``TimeoutError`` when the
-        body of the ``with`` is cut off at its deadline."""
+        """``with deadlines.guard(time.monotonic() + budget):`` raises ``TimeoutError`` when
+        the body of the ``with`` is cut off at its deadline."""
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
         return _Guard(self, deadline)
@@ -38,11 +39,10 @@ class Deadlines:
             self._sweeper = None
 
     async def _sweep(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.tick_s)
             # Cut now what would be late by the next sweep.
-            horizon = loop.time() + self.tick_s
+            horizon = time.monotonic() + self.tick_s
             for task, deadline in list(self._calls.items()):
                 if deadline <= horizon and task not in self._expired:
                     self._expired.add(task)

@@ -79,7 +79,7 @@ class TelephonyHook:
                 [ErrorCause("Body is not valid JSON", "invalid_json", location="$")],
                 outcome="bad_json",
             )
-        causes = [] if self.validator.is_valid(document) else self.validator.causes(document)
+        causes, unknown = self.validator.check(document)
         if causes:
             log["schema_errors"] = [c.location for c in causes]
             return answers.error(
@@ -89,6 +89,8 @@ class TelephonyHook:
                 outcome="schema_invalid",
             )
         self._describe(document, log)
+        if unknown:
+            log["unknown_fields"] = unknown
         profile = document["data"]["messageProfile"]
         if log["channel"] in VOICE_CHANNELS:
             return self._user_error(USER_VOICE, "voice_not_offered", "deliveryChannel")
@@ -102,8 +104,8 @@ class TelephonyHook:
             return self._user_error(USER_POLICY, "blocked_by_policy", "phoneNumber")
         sms = OutboundSms(destination.e164, profile["msgTemplate"], document["eventId"])
         key = (credential.application, sms.reference)
-        while (earlier := self.recent.claim(key)) is not None:
-            answer = await earlier
+        while (earlier := self.recent.previous(key)) is not None:
+            answer = earlier if isinstance(earlier, Answer) else await earlier
             if answer is not None:
                 log["replay_of"] = answer.outcome
                 return replace(answer, outcome="replayed")
@@ -143,9 +145,6 @@ class TelephonyHook:
         log["request_type"] = document["requestType"].rsplit(".", 1)[-1]
         log["channel"] = profile["deliveryChannel"].lower()
         log["number"] = mask(profile["phoneNumber"])
-        unknown = self.validator.count_unknown(document)
-        if unknown:
-            log["unknown_fields"] = unknown
 
     def _gateway_failure(self, exc: GatewayError) -> Answer:
         if isinstance(exc, GatewayNoAnswer):

@@ -36,6 +36,16 @@ class RequestValidator:
     def is_valid(self, document: Any) -> bool:
         return bool(self._validator.is_valid(document))
 
+    def check(self, document: Any) -> tuple[list[ErrorCause], int]:
+        """``(causes, unknown)``: the schema failures (none: valid) and, for a valid document,
+        how many properties it carries that the schema does not name. Nearly every document
+        passes the closed schema: one pass through jsonschema-rs."""
+        if self._closed.is_valid(document):
+            return [], 0
+        if self._validator.is_valid(document):
+            return [], _count_unknown(document, self.known_properties)
+        return self.causes(document), 0
+
     def causes(self, document: Any) -> list[ErrorCause]:
         causes: list[ErrorCause] = []
         for err in self._validator.iter_errors(document):

@@ -3,6 +3,7 @@ captured from every logger in the process and searched for each secret."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -115,3 +116,27 @@ def test_log_has_one_complete_line_per_call_and_no_secret(captured: Capture) -> 
     secrets += [number for number in NUMBERS] + ["64211234567", "211234567", "412345678"]
     for secret in secrets:
         assert secret not in text, f"log holds {secret!r}"
+
+
+def test_call_log_writes_whole_lines_to_stdout_at_the_end_of_the_loop_turn(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    call_log = CallLog("json")
+
+    async def main() -> str:
+        for n in range(300):
+            call_log.write({"event_id": f"e{n}", "outcome": "sent", "pad": "x" * 40})
+        before = capfd.readouterr().out  # nothing yet: the turn has not ended
+        await asyncio.sleep(0)
+        return before
+
+    assert asyncio.run(main()) == ""
+    lines = capfd.readouterr().out.splitlines()
+    assert [json.loads(line)["event_id"] for line in lines] == [f"e{n}" for n in range(300)]
+
+
+def test_call_log_pretty_format() -> None:
+    stream = io.BytesIO()
+    CallLog("pretty", stream=stream).write({"event_id": "e1", "outcome": "sent", "none": None})
+    line = stream.getvalue().decode()
+    assert "telephony hook event_id=e1 outcome=sent" in line and "none" not in line

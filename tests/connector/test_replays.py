@@ -10,7 +10,7 @@ import time
 from connector.answers import Answer
 from connector.errors import GatewayUnavailable
 from connector.hook import HookCall, TelephonyHook
-from connector.replays import RecentEvents
+from connector.replays import SWEEP_EVERY, RecentEvents
 from connector.settings import load_settings
 from connector.validation import RequestValidator
 from tests.connector import payloads
@@ -89,18 +89,28 @@ def test_the_same_event_id_from_another_application_is_its_own_event() -> None:
 
 
 def test_remembered_answers_expire_and_are_bounded() -> None:
-    async def main() -> tuple[int, int]:
+    async def main() -> tuple[int, bool]:
         recent = RecentEvents(ttl_s=0.05, max_entries=3)
-        answer = Answer(200, b"{}", "sent")
-        for n in range(5):
+        for n in range(SWEEP_EVERY + 5):
             key = ("app", f"event{n}")
-            assert recent.claim(key) is None
-            recent.settle(key, answer)
+            assert recent.previous(key) is None
+            recent.settle(key, Answer(200, b"{}", "sent"))
         bounded = len(recent)
+        newest = ("app", f"event{SWEEP_EVERY + 4}")
+        assert isinstance(recent.previous(newest), Answer)
         await asyncio.sleep(0.06)
-        assert recent.claim(("app", "event4")) is None  # expired: a fresh claim
-        return bounded, len(recent)
+        return bounded, recent.previous(newest) is None  # expired: owned afresh
 
-    bounded, after_expiry = asyncio.run(main())
-    assert bounded == 3
-    assert after_expiry == 1
+    bounded, owned_again = asyncio.run(main())
+    assert bounded <= 3 + SWEEP_EVERY
+    assert owned_again
+
+
+def test_failures_that_sent_nothing_are_not_remembered() -> None:
+    async def main() -> object:
+        recent = RecentEvents()
+        assert recent.previous(("app", "e")) is None
+        recent.settle(("app", "e"), Answer(503, b"{}", "gateway_unavailable"))
+        return recent.previous(("app", "e"))
+
+    assert asyncio.run(main()) is None
