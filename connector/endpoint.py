@@ -53,7 +53,7 @@ class HookEndpoint:
             (b"content-type", b"application/json"),
             (b"content-length", str(len(answer.body)).encode()),
         ]
-        headers += [(k.lower().encode(), v.encode()) for k, v in answer.headers.items()]
+        headers.extend(answer.headers)
         await send(
             {"type": "http.response.start", "status": answer.http_status, "headers": headers}
         )

@@ -103,7 +103,7 @@ class TelephonyHook:
         if self.allowed_regions and destination.region not in self.allowed_regions:
             return self._user_error(USER_POLICY, "blocked_by_policy", "phoneNumber")
         sms = OutboundSms(destination.e164, profile["msgTemplate"], document["eventId"])
-        key = (credential.application, sms.reference)
+        key = f"{credential.application}\n{sms.reference}"
         while (earlier := self.recent.previous(key)) is not None:
             answer = earlier if isinstance(earlier, Answer) else await earlier
             if answer is not None:
@@ -191,7 +191,7 @@ class TelephonyHook:
                 )
             ],
             outcome=reason,
-            headers={"WWW-Authenticate": 'Basic realm="ezitxt-okta"'},
+            headers=((b"www-authenticate", b'Basic realm="ezitxt-okta"'),),
         )
 
     @staticmethod

@@ -23,7 +23,7 @@ from connector.answers import Answer
 # kept, so a repeat tries afresh.
 FINAL_OUTCOMES = frozenset({"sent", "pending", "rejected_by_gateway"})
 
-Key = tuple[str, str]  # (application, eventId)
+Key = str  # "application\neventId": one object a key
 # Expired and surplus answers are dropped once every this many new ones, not on each: the
 # store may run this many over ``max_entries`` for a moment.
 SWEEP_EVERY = 64

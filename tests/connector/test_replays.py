@@ -92,11 +92,11 @@ def test_remembered_answers_expire_and_are_bounded() -> None:
     async def main() -> tuple[int, bool]:
         recent = RecentEvents(ttl_s=0.05, max_entries=3)
         for n in range(SWEEP_EVERY + 5):
-            key = ("app", f"event{n}")
+            key = f"app\nevent{n}"
             assert recent.previous(key) is None
             recent.settle(key, Answer(200, b"{}", "sent"))
         bounded = len(recent)
-        newest = ("app", f"event{SWEEP_EVERY + 4}")
+        newest = f"app\nevent{SWEEP_EVERY + 4}"
         assert isinstance(recent.previous(newest), Answer)
         await asyncio.sleep(0.06)
         return bounded, recent.previous(newest) is None  # expired: owned afresh
@@ -109,8 +109,8 @@ def test_remembered_answers_expire_and_are_bounded() -> None:
 def test_failures_that_sent_nothing_are_not_remembered() -> None:
     async def main() -> object:
         recent = RecentEvents()
-        assert recent.previous(("app", "e")) is None
-        recent.settle(("app", "e"), Answer(503, b"{}", "gateway_unavailable"))
-        return recent.previous(("app", "e"))
+        assert recent.previous("app\ne") is None
+        recent.settle("app\ne", Answer(503, b"{}", "gateway_unavailable"))
+        return recent.previous("app\ne")
 
     assert asyncio.run(main()) is None
