@@ -32,6 +32,11 @@ from connector.validation import RequestValidator
 # Room left after the gateway call to build and write the answer inside the budget.
 ANSWER_MARGIN_S = 0.05
 VOICE_CHANNELS = frozenset({"voice", "voice call", "call"})
+# The schema enumerates requestType; logs carry its last part ("mfa-verification").
+SHORT_REQUEST_TYPES = {
+    f"com.okta.user.telephony.{short}": short
+    for short in ("pre-enrollment", "mfa-verification", "account-unlock", "password-reset")
+}
 
 # errorSummary texts Okta shows to end users (CONTRACT.md §2): fixed, no personal data.
 USER_VOICE = "Voice calls are not available. Please choose to get your code by text message."
@@ -62,6 +67,7 @@ class TelephonyHook:
         self.validator = validator
         self.budget_s = settings.budget_ms / 1000
         self.allowed_regions = settings.allowed_region_set
+        self.default_region = settings.default_region
         self.recent = RecentEvents()
 
     async def handle(self, body: bytes, call: HookCall) -> Answer:
@@ -95,7 +101,7 @@ class TelephonyHook:
         if log["channel"] in VOICE_CHANNELS:
             return self._user_error(USER_VOICE, "voice_not_offered", "deliveryChannel")
         try:
-            destination = normalise(profile["phoneNumber"], self.settings.default_region)
+            destination = normalise(profile["phoneNumber"], self.default_region)
         except UnusableNumber as exc:
             log["number_problem"] = exc.reason
             return self._user_error(USER_NUMBER, "unusable_number", "phoneNumber")
@@ -142,7 +148,7 @@ class TelephonyHook:
         profile = document["data"]["messageProfile"]
         log["event_id"] = document["eventId"]
         log["okta_request_id"] = document["data"]["context"]["request"]["id"]
-        log["request_type"] = document["requestType"].rsplit(".", 1)[-1]
+        log["request_type"] = SHORT_REQUEST_TYPES[document["requestType"]]
         log["channel"] = profile["deliveryChannel"].lower()
         log["number"] = mask(profile["phoneNumber"])
 

@@ -65,7 +65,8 @@ def _plans() -> dict[str, _MobilePlan]:
 
 
 def _fast_mobile(raw: str, default_region: str) -> Destination | None:
-    digits = _SEPARATORS.sub("", raw)
+    # Okta sends E.164 nearly always: no separators to strip then.
+    digits = raw if raw[1:].isdigit() else _SEPARATORS.sub("", raw)
     plans = _plans()
     if digits.startswith("+"):
         for plan in plans.values():

@@ -92,7 +92,7 @@ def profile_hook(calls: int = 20_000) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of both")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of both")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections")
     args = parser.parse_args()
     print(f"connector overhead: {args.rounds} rounds x {args.duration}s, {args.connections} conns")
