@@ -15,8 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,24 +23,17 @@ from pathlib import Path
 
 import aiohttp
 
+from loadtests.bench.harness import SERVER_CPU, free_port, pinned
+
 TARGET_PER_S = 1000
 WARMUP_S = 1.0
 START_TIMEOUT_S = 15.0
 BIN = Path(sys.executable).parent / "ezitxt-okta"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def start_server(port: int, db: str, *, pin: bool) -> subprocess.Popen[bytes]:
     command = [str(BIN), "mock-ezitxt", "--port", str(port), "--db", db, "--log-level", "warning"]
-    if pin and shutil.which("taskset") and os.cpu_count() and (os.cpu_count() or 1) >= 2:
-        command = ["taskset", "-c", "0", *command]
-    return subprocess.Popen(command)
+    return subprocess.Popen(pinned(command, SERVER_CPU) if pin else command)
 
 
 async def wait_ready(session: aiohttp.ClientSession, base: str) -> None:
