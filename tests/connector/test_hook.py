@@ -19,7 +19,7 @@ from connector.errors import (
     GatewayUnavailable,
 )
 from connector.gateway import GatewayReceipt
-from connector.hook import HookCall, TelephonyHook
+from connector.hook import SHORT_REQUEST_TYPES, HookCall, TelephonyHook
 from connector.settings import load_settings
 from connector.validation import RequestValidator
 from tests.connector import payloads
@@ -250,3 +250,7 @@ def test_unknown_properties_are_counted_at_every_level(extra: dict[str, Any], co
     document.update(extra)
     document["data"]["context"]["request"].update(extra)
     assert VALIDATOR.count_unknown(document) == 2 * count
+
+
+def test_every_request_type_the_schema_allows_has_a_log_name() -> None:
+    assert set(VALIDATOR.schema["properties"]["requestType"]["enum"]) == set(SHORT_REQUEST_TYPES)
