@@ -4,11 +4,12 @@ three servers shut down cleanly, none left behind."""
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,16 +22,27 @@ SERVING = "The stack is serving"
 
 
 def read_until(process: subprocess.Popen[str], marker: str, timeout_s: float) -> str:
+    """What the process printed until ``marker`` (or the timeout, or its exit). A thread
+    reads, so that lines buffered in the pipe's reader are never waited on twice."""
     assert process.stdout is not None
+    stdout = process.stdout
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in iter(stdout.readline, ""):
+            lines.put(line)
+            if marker in line:
+                return
+
+    threading.Thread(target=pump, daemon=True).start()
     seen = ""
     deadline = time.monotonic() + timeout_s
     while marker not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], 0.2)
-        if ready:
-            line = process.stdout.readline()
-            if not line and process.poll() is not None:
+        try:
+            seen += lines.get(timeout=0.2)
+        except queue.Empty:
+            if process.poll() is not None:
                 break
-            seen += line
     return seen
 
 

@@ -4,6 +4,7 @@ look for."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from mocks.stack.wiring import generate_password
 from tests.e2e.conftest import Chain, now_iso
@@ -43,9 +44,7 @@ def test_new_password_in_ezitxt_not_in_okta_until_the_secret_is_updated(chain: C
     finally:
         # The fix the guide gives: paste the new secret into Okta's hook.
         chain.set_hook_secret(values["authenticationSecret"])
-        chain.wiring = type(chain.wiring)(
-            **{**chain.wiring.__dict__, "auth_secret": values["authenticationSecret"]}
-        )
+        chain.wiring = replace(chain.wiring, auth_secret=values["authenticationSecret"])
     fixed = chain.flow()
     assert fixed["outcome"] == "SUCCESSFUL" and fixed["fallback"] is False
 
