@@ -11,7 +11,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from types import ModuleType
 
 SUBCOMMANDS: dict[str, str] = {
     "serve": "connector.serve_cli",
@@ -21,25 +20,14 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
-def _available() -> dict[str, ModuleType]:
-    modules: dict[str, ModuleType] = {}
-    for name, module_name in SUBCOMMANDS.items():
-        try:
-            modules[name] = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # A subcommand whose module is not part of this build is simply not offered.
-            if exc.name != module_name and not module_name.startswith(f"{exc.name}."):
-                raise
-    return modules
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ezitxt-okta",
         description="Okta telephony inline hook for EZITXT, and its local mock stack.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module in _available().items():
+    for name, module_name in SUBCOMMANDS.items():
+        module = importlib.import_module(module_name)
         help_text: str = module.HELP
         child = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(child)

@@ -22,7 +22,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class RequestValidator:
-    """Compiled once per app; ``causes(document)`` is empty when the document is valid."""
+    """Compiled once per app; ``check(document)`` gives the failures and the unknown-field count."""
 
     def __init__(self, schema_name: str = REQUEST_SCHEMA) -> None:
         self.schema = schemas.load(schema_name)
@@ -32,9 +32,6 @@ class RequestValidator:
         # verdict jsonschema-rs gives in about a microsecond, so the count in Python runs only
         # for the rare document that has some.
         self._closed = jsonschema_rs.validator_for(_closed(self.schema))
-
-    def is_valid(self, document: Any) -> bool:
-        return bool(self._validator.is_valid(document))
 
     def check(self, document: Any) -> tuple[list[ErrorCause], int]:
         """``(causes, unknown)``: the schema failures (none: valid) and, for a valid document,
@@ -75,12 +72,6 @@ class RequestValidator:
             else:
                 return None
         return node
-
-    def count_unknown(self, document: Any) -> int:
-        """Properties the schema does not name: accepted, but counted (DESIGN.md decision 3)."""
-        if self._closed.is_valid(document):
-            return 0
-        return _count_unknown(document, self.known_properties)
 
 
 def json_path(path: list[str | int]) -> str:
