@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .errors import InvalidAttrib, MissingAttrib
-from .models import Message
-from .phones import mask
-from .web import backend_of, json_body, only_params
+from mocks.ezitxt.errors import InvalidAttrib, MissingAttrib
+from mocks.ezitxt.models import Message
+from mocks.ezitxt.phones import mask
+from mocks.ezitxt.web import backend_of, json_body, only_params
 
 log = logging.getLogger("mocks.ezitxt.gateway")
 
@@ -69,4 +69,4 @@ async def messages(request: Request) -> Response:
     return await get_message(request)
 
 
-routes = [Route("/rest/sms/v2/messages", messages, methods=["GET", "POST"])]
+ROUTES = [Route("/rest/sms/v2/messages", messages, methods=["GET", "POST"])]

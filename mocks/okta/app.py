@@ -7,15 +7,14 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 
-from mocks.okta import routes_hooks, routes_logs, routes_mock, routes_users
+from mocks.common.http import exception_handlers
+from mocks.okta import defaults, routes_hooks, routes_logs, routes_mock, routes_users
 from mocks.okta.backend import OktaBackend
-from mocks.okta.errors import OktaError
-from mocks.okta.hook_caller import DEFAULT_TIMEOUT_S, ssl_context
+from mocks.okta.hook_caller import ssl_context
 from mocks.okta.runtime import Runtime
 from mocks.okta.times import Clock, system_clock
-from mocks.okta.web import okta_error
+from mocks.okta.web import ERRORS
 
 
 def create_app(
@@ -24,12 +23,12 @@ def create_app(
     api_token: str,
     ca_file: str | None = None,
     allow_http: bool = False,
-    challenge_interval_s: float = 30.0,
-    max_hooks_in_flight: int = 75,
-    fallback_limit: int = 10,
-    fallback_window_s: float = 60.0,
-    otp_ttl_s: float = 300.0,
-    hook_timeout_s: float = DEFAULT_TIMEOUT_S,
+    challenge_interval_s: float = defaults.CHALLENGE_INTERVAL_S,
+    max_hooks_in_flight: int = defaults.MAX_HOOKS_IN_FLIGHT,
+    fallback_limit: int = defaults.FALLBACK_LIMIT,
+    fallback_window_s: float = defaults.FALLBACK_WINDOW_S,
+    otp_ttl_s: float = defaults.OTP_TTL_S,
+    hook_timeout_s: float = defaults.HOOK_TIMEOUT_S,
     org_url: str | None = None,
     clock: Clock = system_clock,
 ) -> Starlette:
@@ -75,7 +74,7 @@ def create_app(
             *routes_logs.ROUTES,
             *routes_mock.ROUTES,
         ],
-        exception_handlers={OktaError: okta_error, HTTPException: okta_error},
+        exception_handlers=exception_handlers(ERRORS),
         lifespan=lifespan,
     )
     app.state.okta = runtime

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mocks.okta import defaults
 from mocks.okta.flow_model import Flow
 from mocks.okta.hooks import HookStore, InlineHook
 from mocks.okta.limits import InFlight, PerNumberLimit
@@ -25,11 +26,11 @@ class OktaBackend:
         *,
         clock: Clock = system_clock,
         allow_http: bool = False,
-        challenge_interval_s: float = 30.0,
-        max_hooks_in_flight: int = 75,
-        fallback_limit: int = 10,
-        fallback_window_s: float = 60.0,
-        otp_ttl_s: float = 300.0,
+        challenge_interval_s: float = defaults.CHALLENGE_INTERVAL_S,
+        max_hooks_in_flight: int = defaults.MAX_HOOKS_IN_FLIGHT,
+        fallback_limit: int = defaults.FALLBACK_LIMIT,
+        fallback_window_s: float = defaults.FALLBACK_WINDOW_S,
+        otp_ttl_s: float = defaults.OTP_TTL_S,
     ) -> None:
         self.clock = clock
         self.otp_ttl_s = otp_ttl_s

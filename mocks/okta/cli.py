@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from mocks.okta import defaults
+
 HELP = (
     "Mock Okta org: inline hook management API, users, sign-in flows that call the telephony "
     "hook as Okta does (with its fallback and limits), and the System Log."
@@ -37,30 +39,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hook-timeout",
         type=float,
-        default=3.0,
+        default=defaults.HOOK_TIMEOUT_S,
         help="seconds Okta waits for the hook (default: %(default)s)",
     )
     parser.add_argument(
         "--challenge-interval",
         type=float,
-        default=30.0,
+        default=defaults.CHALLENGE_INTERVAL_S,
         help="seconds between two challenges to one phone number (default: %(default)s)",
     )
     parser.add_argument(
         "--max-hooks-in-flight",
         type=int,
-        default=75,
+        default=defaults.MAX_HOOKS_IN_FLIGHT,
         help="the org's limit on hook calls in flight; beyond it 429 E0000047 "
         "(Okta: 35 free, 75 paid; default: %(default)s)",
     )
     parser.add_argument(
         "--fallback-limit",
         type=int,
-        default=10,
+        default=defaults.FALLBACK_LIMIT,
         help="sends Okta's fallback provider allows per --fallback-window (default: %(default)s)",
     )
     parser.add_argument(
-        "--fallback-window", type=float, default=60.0, help="seconds (default: %(default)s)"
+        "--fallback-window",
+        type=float,
+        default=defaults.FALLBACK_WINDOW_S,
+        help="seconds (default: %(default)s)",
     )
     parser.add_argument(
         "--log-level",

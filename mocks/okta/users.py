@@ -8,7 +8,7 @@ from typing import Any
 
 from mocks.okta import ids
 from mocks.okta.errors import NotFound, ValidationFailed
-from mocks.okta.times import Clock, iso
+from mocks.okta.times import Clock
 
 REQUIRED = ("firstName", "lastName", "email", "login")
 OPTIONAL = ("mobilePhone", "locale", "primaryPhone")
@@ -26,23 +26,6 @@ class User:
     @property
     def login(self) -> str:
         return self.profile["login"]
-
-    def to_json(self, base_url: str) -> dict[str, Any]:
-        """The User object as Okta returns it (the fields a sign-in flow needs)."""
-        return {
-            "id": self.id,
-            "status": self.status,
-            "created": iso(self.created),
-            "activated": iso(self.activated) if self.activated is not None else None,
-            "statusChanged": iso(self.activated) if self.activated is not None else None,
-            "lastLogin": None,
-            "lastUpdated": iso(self.created),
-            "passwordChanged": None,
-            "type": {"id": "oty" + self.id[3:]},
-            "profile": dict(self.profile),
-            "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
-            "_links": {"self": {"href": f"{base_url}/api/v1/users/{self.id}"}},
-        }
 
 
 class UserStore:

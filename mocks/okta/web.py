@@ -1,4 +1,4 @@
-"""HTTP helpers shared by the routes: Okta's auth, JSON bodies, and Okta-shaped errors."""
+"""HTTP helpers shared by the routes: Okta's auth, capped JSON bodies, and Okta-shaped errors."""
 
 from __future__ import annotations
 
@@ -8,14 +8,24 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mocks.okta.errors import InvalidToken, MalformedBody, MethodNotAllowed, NotFound, OktaError
+from mocks.common.http import ErrorShape, read_capped
+from mocks.okta.errors import (
+    InternalError,
+    InvalidToken,
+    MalformedBody,
+    MethodNotAllowed,
+    NotFound,
+    OktaError,
+    PayloadTooLarge,
+)
 from mocks.okta.runtime import Runtime
 
 Handler = Callable[[Request], Awaitable[Response]]
+# Management calls carry small documents; Okta publishes no limit, the cap is the mock's.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def runtime(request: Request) -> Runtime:
@@ -47,7 +57,7 @@ def okta_api(handler: Handler) -> Handler:
 
 async def json_body(request: Request) -> Any:
     """The parsed JSON body; Okta answers E0000003 to anything unparseable."""
-    raw = await request.body()
+    raw = await read_capped(request, MAX_BODY_BYTES, PayloadTooLarge)
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -58,13 +68,19 @@ def ok(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> J
     return JSONResponse(data, status_code=status, headers=headers)
 
 
-async def okta_error(request: Request, exc: Exception) -> Response:
-    """One place turns every error into Okta's error body."""
-    if isinstance(exc, HTTPException):
-        if exc.status_code == 405:
-            exc = MethodNotAllowed()
-        else:
-            exc = NotFound(request.url.path, "Route")
-    if not isinstance(exc, OktaError):
-        raise exc
+def render_error(exc: Exception) -> Response:
+    assert isinstance(exc, OktaError)
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
+
+
+def _from_status(request: Request, status: int) -> OktaError:
+    """Starlette's own 405 (wrong method) and 404 (unknown route), as Okta's errors."""
+    if status == 405:
+        return MethodNotAllowed()
+    return NotFound(request.url.path, "Route")
+
+
+# One place turns every error into Okta's error body, a bug included (E0000009, JSON).
+ERRORS = ErrorShape(
+    error=OktaError, render=render_error, from_status=_from_status, internal=InternalError
+)
