@@ -21,15 +21,18 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 
 def render_message(m: Message) -> dict[str, Any]:
-    return {
+    """REST v2's message. ``reference`` is a string there: as sent, or absent when none was."""
+    rendered = {
         "id": m.id,
         "source": m.source,
         "destination": m.destination,
         "direction": m.direction,
-        "reference": m.reference,
         "content": m.content,
         "status": m.status,
     }
+    if m.reference is not None:
+        rendered["reference"] = m.reference
+    return rendered
 
 
 async def send_message(request: Request) -> Response:
