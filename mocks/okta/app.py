@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from mocks.common.http import exception_handlers
 from mocks.okta import defaults, routes_hooks, routes_logs, routes_mock, routes_users
+from mocks.okta.api_headers import OktaApiHeaders
 from mocks.okta.backend import OktaBackend
 from mocks.okta.hook_caller import ssl_context
 from mocks.okta.runtime import Runtime
@@ -30,11 +32,14 @@ def create_app(
     otp_ttl_s: float = defaults.OTP_TTL_S,
     hook_timeout_s: float = defaults.HOOK_TIMEOUT_S,
     org_url: str | None = None,
+    enforce_rate_limits: bool = False,
     clock: Clock = system_clock,
 ) -> Starlette:
     """The mock org. Pass ``backend`` to share or inspect state (its own settings then apply and
     the limit arguments here are ignored); ``org_url`` fixes the domain put in ``source`` and
-    links (default: the URL the request came in on)."""
+    links (default: the URL the request came in on). Every ``/api/v1`` answer carries Okta's
+    ``X-Rate-Limit-*`` and ``X-Okta-Request-Id``; ``enforce_rate_limits`` answers 429 past a
+    bucket's per-minute limit, as Okta does."""
     if not api_token:
         raise ValueError("an API token is required")
     if backend is None:
@@ -73,6 +78,9 @@ def create_app(
             *routes_users.ROUTES,
             *routes_logs.ROUTES,
             *routes_mock.ROUTES,
+        ],
+        middleware=[
+            Middleware(OktaApiHeaders, limits=backend.api_limits, enforce=enforce_rate_limits)
         ],
         exception_handlers=exception_handlers(ERRORS),
         lifespan=lifespan,

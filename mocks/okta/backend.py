@@ -8,14 +8,15 @@ from typing import Any
 from mocks.okta import defaults
 from mocks.okta.flow_model import Flow
 from mocks.okta.hooks import HookStore, InlineHook
-from mocks.okta.limits import InFlight, PerNumberLimit
+from mocks.okta.limits import ApiRateLimits, InFlight, PerNumberLimit
 from mocks.okta.provider import OktaProvider
 from mocks.okta.system_log import Entity, SystemLog
 from mocks.okta.times import Clock, system_clock
 from mocks.okta.users import UserStore
 
 # Who the API token belongs to, as actor of the management events it causes.
-ADMIN = Entity("00u0000000000000admin", "User", "admin@mock-okta.local", "Mock Okta Admin")
+# Okta ids are 20 characters: a 3-character type prefix and 17 more (ids.okta_id).
+ADMIN = Entity("00u000000000000admin", "User", "admin@mock-okta.local", "Mock Okta Admin")
 
 
 class OktaBackend:
@@ -39,6 +40,7 @@ class OktaBackend:
         self.log = SystemLog(clock)
         self.per_number = PerNumberLimit(clock, challenge_interval_s)
         self.in_flight = InFlight(max_hooks_in_flight)
+        self.api_limits = ApiRateLimits(clock)
         self.provider = OktaProvider(
             clock, failover_limit=fallback_limit, failover_window_s=fallback_window_s
         )
@@ -46,7 +48,8 @@ class OktaBackend:
 
     def reset(self) -> None:
         """Back to an empty org (configuration is kept)."""
-        for part in (self.hooks, self.users, self.log, self.per_number, self.provider):
+        parts = (self.hooks, self.users, self.log, self.per_number, self.provider, self.api_limits)
+        for part in parts:
             part.reset()
         self.flows.clear()
 

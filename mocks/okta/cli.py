@@ -68,6 +68,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds (default: %(default)s)",
     )
     parser.add_argument(
+        "--enforce-rate-limits",
+        action="store_true",
+        help="answer 429 E0000047 past a management API bucket's per-minute limit, as Okta "
+        "does (the X-Rate-Limit-* headers are always sent)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -97,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         fallback_window_s=args.fallback_window,
         hook_timeout_s=args.hook_timeout,
         org_url=args.org_url,
+        enforce_rate_limits=args.enforce_rate_limits,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

@@ -6,6 +6,7 @@ Tree::
     ├── ValidationFailed          400 E0000001 "Api validation failed: …" with errorCauses
     ├── MalformedBody             400 E0000003 "The request body was not well-formed."
     │   └── PayloadTooLarge       413          a body over the mock's size cap
+    ├── InvalidSearch             400 E0000031 "Invalid search criteria."
     ├── InvalidToken              401 E0000011 "Invalid token provided"
     ├── NotFound                  404 E0000007 "Not found: Resource not found: … (…)"
     ├── MethodNotAllowed          405 E0000022
@@ -72,6 +73,16 @@ class PayloadTooLarge(MalformedBody):
 
     def __init__(self) -> None:
         OktaError.__init__(self, "The request body was too large.")
+
+
+class InvalidSearch(OktaError):
+    """A ``filter`` or ``search`` expression Okta does not take."""
+
+    status = 400
+    code = "E0000031"
+
+    def __init__(self) -> None:
+        super().__init__("Invalid search criteria.")
 
 
 class InvalidToken(OktaError):

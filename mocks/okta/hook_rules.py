@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 import schemas
 
 TELEPHONY = "com.okta.telephony.provider"
+CREATE_SCHEMA = "okta/inline-hook-create"
+
+
+@cache
+def hook_types() -> frozenset[str]:
+    """The inline hook types Okta has (the ``type`` enum of listInlineHooks and of a create)."""
+    types: list[str] = schemas.load(CREATE_SCHEMA)["properties"]["type"]["enum"]
+    return frozenset(types)
+
+
 MAX_URI = 1024
 URI_PATH = "channel.config.uri"
 # What the create schema's https-only pattern becomes with --allow-http.
@@ -41,7 +52,7 @@ def check_definition(doc: Any, *, allow_http: bool) -> list[str]:
     if isinstance(channel, dict) and channel.get("type") == "OAUTH":
         causes.append("channel.type: OAUTH channels are not supported by this mock; use HTTP")
     covered = {cause.split(":", 1)[0] for cause in causes}
-    for error in schemas.validator("okta/inline-hook-create").iter_errors(doc):
+    for error in schemas.validator(CREATE_SCHEMA).iter_errors(doc):
         path = schemas.dotted_path(error)
         if allow_http and path == URI_PATH and _plain_http(config):
             continue

@@ -12,6 +12,7 @@ from starlette.routing import Route
 from mocks.common.timestamps import iso
 from mocks.okta import flows
 from mocks.okta.errors import ValidationFailed
+from mocks.okta.hook_rules import hook_types
 from mocks.okta.hooks import InlineHook
 from mocks.okta.web import base_url, client_ip, json_body, ok, okta_api, runtime
 
@@ -50,7 +51,11 @@ def render_hook(hook: InlineHook, base_url: str) -> dict[str, Any]:
 
 @okta_api
 async def list_hooks(request: Request) -> Response:
-    hooks = runtime(request).backend.hooks.list(request.query_params.get("type"))
+    hook_type = request.query_params.get("type")
+    if hook_type is not None and hook_type not in hook_types():
+        # Okta's listInlineHooks takes one of its hook types only, and refuses any other: 400.
+        raise ValidationFailed("type", [f"type: one of {', '.join(sorted(hook_types()))}"])
+    hooks = runtime(request).backend.hooks.list(hook_type)
     return ok([render_hook(h, base_url(request)) for h in hooks])
 
 

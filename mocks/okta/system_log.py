@@ -38,7 +38,7 @@ class Entity:
         }
 
 
-SYSTEM = Entity("0oa0000000000000system", "SystemPrincipal", "system@okta.com", "Okta System")
+SYSTEM = Entity("0oa00000000000system", "SystemPrincipal", "system@okta.com", "Okta System")
 
 
 @dataclass(frozen=True)

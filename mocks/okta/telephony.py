@@ -11,6 +11,7 @@ from mocks.common.timestamps import iso
 from mocks.okta import defaults, templates
 
 REQUEST_SCHEMA = "okta/telephony-request"
+EXECUTE_SCHEMA = "okta/telephony-execute"
 REQUEST_TYPES = ("mfa-verification", "pre-enrollment", "account-unlock", "password-reset")
 CHANNELS = ("SMS", "voice call")
 # The sign-in endpoints (Identity Engine) whose requests trigger each kind of send.
@@ -90,3 +91,11 @@ def request_problems(body: Any) -> list[str]:
     """Where a request breaks ``schemas/okta/telephony-request`` (empty when valid). Paths
     only: the messages would quote values, and the request holds the OTP."""
     return [schemas.dotted_path(e) for e in schemas.validator(REQUEST_SCHEMA).iter_errors(body)]
+
+
+def execute_problems(body: Any) -> list[str]:
+    """Where the body of an ``execute`` is not a telephony payload Okta can read (empty when it
+    is): ``schemas/okta/telephony-execute``, looser than a real request on purpose. Paths only."""
+    return sorted(
+        {schemas.dotted_path(e) for e in schemas.validator(EXECUTE_SCHEMA).iter_errors(body)}
+    )

@@ -41,14 +41,23 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "127.0.0.1"
 
 
+def api_token_of(header: str) -> str | None:
+    """The token of ``Authorization: SSWS {apiToken}`` (CONTRACT.md §4), or None. Okta's own
+    Python SDK (v3) sends ``SSWS{apiToken}`` with no space on its generated API calls, and Okta
+    takes it: so does the mock."""
+    if not header.startswith("SSWS"):
+        return None
+    return header[len("SSWS") :].strip() or None
+
+
 def okta_api(handler: Handler) -> Handler:
-    """``Authorization: SSWS {apiToken}`` on every ``/api/v1`` route (CONTRACT.md §4)."""
+    """The API token on every ``/api/v1`` route."""
 
     @wraps(handler)
     async def checked(request: Request) -> Response:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = api_token_of(request.headers.get("authorization", ""))
         expected = runtime(request).api_token
-        if scheme != "SSWS" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        if token is None or not hmac.compare_digest(token.encode(), expected.encode()):
             raise InvalidToken()
         return await handler(request)
 
