@@ -92,20 +92,20 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
-def _or(tokens: list[str], dialect: Dialect) -> tuple[Predicate, list[str]]:
-    left, tokens = _and(tokens, dialect)
-    while tokens and tokens[0].lower() == "or":
-        right, tokens = _and(tokens[1:], dialect)
-        left = _either(left, right)
-    return left, tokens
+Level = Callable[[list[str], Dialect], tuple[Predicate, list[str]]]
 
 
-def _and(tokens: list[str], dialect: Dialect) -> tuple[Predicate, list[str]]:
-    left, tokens = _factor(tokens, dialect)
-    while tokens and tokens[0].lower() == "and":
-        right, tokens = _factor(tokens[1:], dialect)
-        left = _both(left, right)
-    return left, tokens
+def _joined(word: str, operand: Level, join: Callable[[Predicate, Predicate], Predicate]) -> Level:
+    """One precedence level: ``operand (word operand)*``; ``and`` binds tighter than ``or``."""
+
+    def level(tokens: list[str], dialect: Dialect) -> tuple[Predicate, list[str]]:
+        left, tokens = operand(tokens, dialect)
+        while tokens and tokens[0].lower() == word:
+            right, tokens = operand(tokens[1:], dialect)
+            left = join(left, right)
+        return left, tokens
+
+    return level
 
 
 def _either(a: Predicate, b: Predicate) -> Predicate:
@@ -200,3 +200,7 @@ def _ordered(value_of: Callable[[Fields], Any], operator: str, wanted: Any) -> P
         return bool(value <= wanted)
 
     return test
+
+
+_and = _joined("and", _factor, _both)
+_or = _joined("or", _and, _either)
