@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 
 RESET_PATH = "/_mock/reset"
 
@@ -59,14 +59,25 @@ class ErrorShape:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of the app takes on this request's path."""
+    """Every method some route of the app takes on this request's path, looking into mounted
+    sub-apps' routes too."""
+    scope = dict(request.scope)
+    # A mount rewrote root_path on its way in; match from the top again.
+    scope["root_path"] = scope.get("app_root_path", scope.get("root_path", ""))
+    return sorted(_methods(request.app.router.routes, scope))
+
+
+def _methods(routes: Sequence[BaseRoute], scope: dict[str, Any]) -> set[str]:
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.NONE:
+            continue
         if isinstance(route, Route) and route.methods:
-            match, _ = route.matches(request.scope)
-            if match is not Match.NONE:
-                methods |= route.methods
-    return sorted(methods)
+            methods |= route.methods
+        elif isinstance(route, Mount):
+            methods |= _methods(route.routes, {**scope, **child})
+    return methods
 
 
 def exception_handlers(shape: ErrorShape) -> dict[Any, Handler]:
@@ -79,7 +90,9 @@ def exception_handlers(shape: ErrorShape) -> dict[Any, Handler]:
         assert isinstance(exc, HTTPException)
         response = shape.render(shape.from_status(request, exc.status_code))
         if exc.status_code == 405:
-            response.headers["Allow"] = ", ".join(allowed_methods(request))
+            allowed = allowed_methods(request)
+            fallback = (exc.headers or {}).get("Allow", "")
+            response.headers["Allow"] = ", ".join(allowed) if allowed else fallback
         return response
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:

@@ -9,7 +9,7 @@ import requests
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from mocks.common.http import ErrorShape, exception_handlers, read_capped, reset_route
 from tests.servers import serve
@@ -55,6 +55,7 @@ def url() -> Iterator[str]:
             Route("/body", resets_seen, methods=["GET"]),
             Route("/bug", bug, methods=["GET"]),
             reset_route(lambda request: resets.append(request.method)),
+            Mount("/console", routes=[Route("/page", resets_seen, methods=["GET", "PUT"])]),
         ],
         exception_handlers=exception_handlers(SHAPE),
     )
@@ -85,6 +86,11 @@ def test_405_names_every_method_of_the_path_in_allow(url: str) -> None:
     answer = requests.delete(f"{url}/body", timeout=10)
     assert (answer.status_code, answer.json()) == (405, {"code": "http_405"})
     assert answer.headers["allow"] == "GET, HEAD, POST"
+
+
+def test_405_inside_a_mounted_app_names_its_methods(url: str) -> None:
+    answer = requests.delete(f"{url}/console/page", timeout=10)
+    assert (answer.status_code, answer.headers["allow"]) == (405, "GET, HEAD, PUT")
 
 
 def test_unknown_route_and_bug_answer_in_the_service_shape(url: str) -> None:
