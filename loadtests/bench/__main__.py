@@ -44,6 +44,12 @@ BENCHMARKS = (
         r"^  \d worker\(s\), 256 in flight: .*",
     ),
     Benchmark(
+        "phone_fast_path",
+        "NZ/AU phone fast path vs phonenumbers' parse (target: fast <= 50% of the parse)",
+        ("--numbers", "5000", "--rounds", "1"),
+        r"^\| fast / plain .*",
+    ),
+    Benchmark(
         "mock_ezitxt",
         "mock EZITXT accepted/s, 1 worker, 64 in flight (target: >= 1,000/s)",
         ("--duration", "3"),
