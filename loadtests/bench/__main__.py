@@ -38,6 +38,12 @@ BENCHMARKS = (
         r"^\| hook / bare .*",
     ),
     Benchmark(
+        "full_path",
+        "hook vs bare proxy, both calling nginx answering 202 at once (target: hook >= 80%)",
+        ("--duration", "3", "--rounds", "1"),
+        r"^\| hook / bare proxy .*",
+    ),
+    Benchmark(
         "concurrency",
         "200 ms gateway, 32/128/256 in flight, 1 and 2 workers (target: >= 1,000/s at 256)",
         ("--duration", "3"),
