@@ -29,10 +29,10 @@ START = {
     "/signin/unlock": "account-unlock",
     "/signin/forgot-password": "password-reset",
 }
-FINISHED = {
-    "mfa-verification": messages.SIGNED_IN,
-    "account-unlock": messages.UNLOCKED,
-    "password-reset": messages.PASSWORD_RESET,
+FINISHED = {  # heading, message
+    "mfa-verification": ("Signed in", messages.SIGNED_IN),
+    "account-unlock": ("Account unlocked", messages.UNLOCKED),
+    "password-reset": ("Password reset", messages.PASSWORD_RESET),
 }
 
 
@@ -166,7 +166,8 @@ async def done(request: Request) -> Response:
     if user is None or not session.journey.finished:
         return _expired(session)
     name = f"{user.profile.get('firstName', '')} {user.profile.get('lastName', '')}".strip()
-    context = {"message": FINISHED[session.journey.purpose], "name": name, "login": user.login}
+    heading, message = FINISHED[session.journey.purpose]
+    context = {"heading": heading, "message": message, "name": name, "login": user.login}
     return page(request, session, "done.html", context)
 
 
