@@ -14,6 +14,8 @@ from mocks.okta.backend import OktaBackend
 from mocks.okta.errors import OktaError
 from mocks.okta.hook_caller import DEFAULT_TIMEOUT_S, ssl_context
 from mocks.okta.runtime import Runtime
+from mocks.okta.signin import routes as signin_routes
+from mocks.okta.signin.sessions import SessionStore
 from mocks.okta.times import Clock, system_clock
 from mocks.okta.web import okta_error
 
@@ -74,9 +76,11 @@ def create_app(
             *routes_users.ROUTES,
             *routes_logs.ROUTES,
             *routes_mock.ROUTES,
+            *signin_routes.ROUTES,
         ],
         exception_handlers={OktaError: okta_error, HTTPException: okta_error},
         lifespan=lifespan,
     )
     app.state.okta = runtime
+    app.state.signin = SessionStore(backend.clock)
     return app
