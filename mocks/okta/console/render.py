@@ -34,6 +34,13 @@ def shown_time(epoch_or_iso: Any) -> str:
     return text.replace("T", " ").split(".", 1)[0] + " UTC"
 
 
+@jinja2.pass_context
+def path_for(context: Any, name: str, /, **params: Any) -> str:
+    """Links as paths (``/admin/…``), whatever host name the browser used."""
+    request: Request = context["request"]
+    return str(request.url_for(name, **params).path)
+
+
 @cache
 def templates() -> Jinja2Templates:
     env = jinja2.Environment(
@@ -43,6 +50,7 @@ def templates() -> Jinja2Templates:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["url_for"] = path_for
     env.filters["pretty_json"] = pretty_json
     env.filters["shown_time"] = shown_time
     return Jinja2Templates(env=env)

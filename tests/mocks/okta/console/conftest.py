@@ -26,7 +26,9 @@ def csrf_of(page: str) -> str:
 
 def text_of(page: str) -> str:
     """The page's text, tags dropped and entities decoded, whitespace squeezed."""
-    without_tags = re.sub(r"<(script|style)\b.*?</\1>|<[^>]+>", " ", page, flags=re.S)
+    without_code = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    without_inline = re.sub(r"</?(strong|span|a|em|b)\b[^>]*>", "", without_code)
+    without_tags = re.sub(r"<[^>]+>", " ", without_inline)
     return re.sub(r"\s+", " ", html.unescape(without_tags)).strip()
 
 
@@ -42,7 +44,9 @@ class Console:
             self.token = csrf_of(response.text)
         return response
 
-    def post(self, path: str, data: Any = None, *, csrf: bool = True, **kwargs: Any) -> requests.Response:
+    def post(
+        self, path: str, data: Any = None, *, csrf: bool = True, **kwargs: Any
+    ) -> requests.Response:
         fields: list[tuple[str, str]] = list(data.items() if isinstance(data, dict) else data or [])
         if csrf:
             if not self.token:
@@ -53,7 +57,9 @@ class Console:
             self.token = csrf_of(response.text)
         return response
 
-    def sign_in(self, user: str = DEFAULT_USER, password: str = DEFAULT_PASSWORD) -> requests.Response:
+    def sign_in(
+        self, user: str = DEFAULT_USER, password: str = DEFAULT_PASSWORD
+    ) -> requests.Response:
         self.get("/admin/signin")
         return self.post("/admin/signin", {"username": user, "password": password})
 
