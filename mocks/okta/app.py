@@ -8,13 +8,17 @@ from collections.abc import AsyncIterator
 import aiohttp
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.routing import Mount
 
 from mocks.common.http import exception_handlers
 from mocks.okta import defaults, routes_hooks, routes_logs, routes_mock, routes_users
 from mocks.okta.api_headers import OktaApiHeaders
 from mocks.okta.backend import OktaBackend
+from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER, MOUNT_PATH, create_console
 from mocks.okta.hook_caller import ssl_context
 from mocks.okta.runtime import Runtime
+from mocks.okta.signin import routes as signin_routes
+from mocks.okta.signin.sessions import SessionStore
 from mocks.okta.times import Clock, system_clock
 from mocks.okta.web import ERRORS
 
@@ -34,12 +38,17 @@ def create_app(
     org_url: str | None = None,
     enforce_rate_limits: bool = False,
     clock: Clock = system_clock,
+    console_user: str = DEFAULT_USER,
+    console_password: str = DEFAULT_PASSWORD,
+    console_secret_key: str | None = None,
 ) -> Starlette:
     """The mock org. Pass ``backend`` to share or inspect state (its own settings then apply and
     the limit arguments here are ignored); ``org_url`` fixes the domain put in ``source`` and
     links (default: the URL the request came in on). Every ``/api/v1`` answer carries Okta's
     ``X-Rate-Limit-*`` and ``X-Okta-Request-Id``; ``enforce_rate_limits`` answers 429 past a
-    bucket's per-minute limit, as Okta does."""
+    bucket's per-minute limit, as Okta does. The Admin Console at ``/admin`` signs in
+    ``console_user`` with ``console_password``; ``console_secret_key`` signs its session cookie
+    (default: random per process)."""
     if not api_token:
         raise ValueError("an API token is required")
     if backend is None:
@@ -78,6 +87,16 @@ def create_app(
             *routes_users.ROUTES,
             *routes_logs.ROUTES,
             *routes_mock.ROUTES,
+            *signin_routes.ROUTES,
+            Mount(
+                MOUNT_PATH,
+                create_console(
+                    runtime,
+                    user=console_user,
+                    password=console_password,
+                    secret_key=console_secret_key,
+                ),
+            ),
         ],
         middleware=[
             Middleware(OktaApiHeaders, limits=backend.api_limits, enforce=enforce_rate_limits)
@@ -86,4 +105,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.okta = runtime
+    app.state.signin = SessionStore(backend.clock)
     return app

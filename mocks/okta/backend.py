@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mocks.okta import defaults
+from mocks.okta.authenticators import PhoneAuthenticator
 from mocks.okta.flow_model import Flow
 from mocks.okta.hooks import HookStore, InlineHook
 from mocks.okta.limits import ApiRateLimits, InFlight, PerNumberLimit
@@ -44,12 +45,13 @@ class OktaBackend:
         self.provider = OktaProvider(
             clock, failover_limit=fallback_limit, failover_window_s=fallback_window_s
         )
+        self.phone = PhoneAuthenticator()
         self.flows: dict[str, Flow] = {}
 
     def reset(self) -> None:
         """Back to an empty org (configuration is kept)."""
-        parts = (self.hooks, self.users, self.log, self.per_number, self.provider, self.api_limits)
-        for part in parts:
+        parts = (self.hooks, self.users, self.log, self.per_number, self.provider, self.phone)
+        for part in (*parts, self.api_limits):
             part.reset()
         self.flows.clear()
 

@@ -6,6 +6,7 @@ import argparse
 import os
 
 from mocks.okta import defaults
+from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER
 
 HELP = (
     "Mock Okta org: inline hook management API, users, sign-in flows that call the telephony "
@@ -74,6 +75,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "does (the X-Rate-Limit-* headers are always sent)",
     )
     parser.add_argument(
+        "--console-user",
+        default=DEFAULT_USER,
+        help="the Admin Console's (/admin) demo admin (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--console-password",
+        default=DEFAULT_PASSWORD,
+        help="the demo admin's password (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -104,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
         hook_timeout_s=args.hook_timeout,
         org_url=args.org_url,
         enforce_rate_limits=args.enforce_rate_limits,
+        console_user=args.console_user,
+        console_password=args.console_password,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

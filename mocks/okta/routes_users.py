@@ -30,7 +30,9 @@ def render_user(user: User, base_url: str) -> dict[str, Any]:
         "statusChanged": iso(user.activated) if user.activated is not None else None,
         "lastLogin": None,
         "lastUpdated": iso(user.last_updated),
-        "passwordChanged": None,
+        "passwordChanged": (
+            iso(user.password_changed) if user.password_changed is not None else None
+        ),
         "type": {"id": user.type_id},
         "profile": dict(user.profile),
         "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
@@ -80,7 +82,7 @@ def parse_query(request: Request) -> UserQuery:
 
 @okta_api
 async def list_users(request: Request) -> Response:
-    page = runtime(request).backend.users.list(parse_query(request))
+    page = runtime(request).backend.users.query(parse_query(request))
     base = base_url(request)
     url = f"{base}/api/v1/users"
     params = request.query_params.multi_items()
