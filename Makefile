@@ -33,6 +33,9 @@ serve: $(VENV)/.installed-runtime
 
 ## test: the whole test suite
 test: $(VENV)/.installed-dev
+	@# A real Redis (the shared state) and HAProxy (the replicas' load balancer) for the tests.
+	command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 redis-server)
+	command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 haproxy)
 	$(BIN)/python -m pytest
 
 ## lint: ruff, and mypy strict on connector/ and mocks/

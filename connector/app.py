@@ -29,6 +29,7 @@ from connector.hook import TelephonyHook
 from connector.outcomes import Outcomes
 from connector.refusals import Refusal
 from connector.settings import Settings, load_settings
+from connector.shared_state import SharedStateWiring
 from connector.validation import RequestValidator
 
 JSON = "application/json"
@@ -56,7 +57,14 @@ def create_app(
             keepalive_s=settings.gateway_keepalive_s,
         )
         gateway = owned
-    hook = TelephonyHook(settings, gateway, RequestValidator())
+    shared = SharedStateWiring.from_settings(settings)
+    hook = TelephonyHook(
+        settings,
+        gateway,
+        RequestValidator(),
+        replays=shared.replays if shared else None,
+        fingerprints=shared.fingerprints if shared else None,
+    )
     endpoint = HookEndpoint(hook, call_log or logs.CallLog(settings.log_format))
     hook_route = partial(Route, endpoint=endpoint, methods=["POST"])
     readiness = _Readiness(gateway)
@@ -65,6 +73,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owned is not None:
             await owned.open()
+        if shared is not None:
+            shared.state.open()
         log.info(
             "connector started",
             extra={
@@ -75,6 +85,7 @@ def create_app(
                     "default_region": settings.default_region,
                     "allowed_regions": settings.allowed_regions or "any",
                     "gateway_pool_size": settings.gateway_pool_size,
+                    "state": shared.state.safe_url if shared else "process_memory",
                 }
             },
         )
@@ -82,6 +93,8 @@ def create_app(
             yield
         finally:
             await endpoint.deadlines.close()
+            if shared is not None:
+                await shared.close()
             if owned is not None:
                 await owned.close()
 
@@ -90,7 +103,13 @@ def create_app(
 
     async def readyz(request: Request) -> Response:
         reachable = await readiness.gateway_reachable()
-        body = {"status": "ready" if reachable else "not_ready", "gateway": reachable}
+        body: dict[str, object] = {
+            "status": "ready" if reachable else "not_ready",
+            "gateway": reachable,
+        }
+        # Reported, never a reason to be taken out of the balancer: without Redis every replica
+        # still answers (fails open), and all of them would go out at once.
+        body["state"] = await shared.readiness() if shared else "process_memory"
         return JSONResponse(body, status_code=200 if reachable else 503)
 
     app = _HookApp(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 HELP = "Serve the Okta telephony hook (POST /okta/telephony) against the EZITXT gateway."
@@ -17,6 +18,10 @@ settings come from the environment (EZITXT_HOOK_*):
   EZITXT_HOOK_PROVIDER_NAME   provider named in answers to Okta (default EZITXT)
   EZITXT_HOOK_MAX_BODY_BYTES  largest request body accepted (default 65536)
   EZITXT_HOOK_LOG_FORMAT      json (default) or pretty
+  EZITXT_HOOK_REDIS_URL       redis://, rediss:// or unix:// URL of the state replicas share
+                              (required with --workers above 1)
+  EZITXT_HOOK_STATE_SECRET    key of what is kept in Redis, the same on every replica
+                              (or EZITXT_HOOK_STATE_SECRET_FILE); required with REDIS_URL
 """
 
 
@@ -37,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "timeout of Okta's client and of load balancers, so they never reuse one being closed)",
     )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    parser.add_argument(
+        "--allow-unshared-state",
+        action="store_true",
+        help="allow --workers above 1 without EZITXT_HOOK_REDIS_URL (each worker then "
+        "de-duplicates alone: a repeated eventId can send one SMS per worker)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,12 +56,16 @@ def run(args: argparse.Namespace) -> int:
     from connector.settings import SettingsError, load_settings
 
     try:
-        load_settings()  # fail fast, with the variable named, before any worker starts
+        settings = load_settings()  # fail fast, with the variable named, before any worker starts
     except SettingsError as exc:
         sys.stderr.write(f"ezitxt-okta serve: {exc}\n")
         return 2
     if args.workers < 1:
         sys.stderr.write("ezitxt-okta serve: --workers must be at least 1\n")
+        return 2
+    refusal = unshared_state_refusal(args.workers, settings.redis_url, args.allow_unshared_state)
+    if refusal:
+        sys.stderr.write(f"ezitxt-okta serve: {refusal}\n")
         return 2
     uvicorn.run(
         "connector.app:create_app",
@@ -68,3 +83,31 @@ def run(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def unshared_state_refusal(workers: int, redis_url: str | None, allowed: bool) -> str | None:
+    """Why several workers may not start without shared state (DESIGN.md decision 6), or None.
+    Overridden with ``--allow-unshared-state``: then a logged warning."""
+    if workers <= 1 or redis_url is not None:
+        return None
+    if allowed:
+        from connector import logs
+
+        logs.configure("json")
+        logging.getLogger("ezitxt.connector").warning(
+            "unshared_state",
+            extra={
+                "fields": {
+                    "event": "unshared_state",
+                    "workers": workers,
+                    "detail": "EZITXT_HOOK_REDIS_URL is not set: each worker de-duplicates "
+                    "alone, a repeated eventId may send one SMS per worker",
+                }
+            },
+        )
+        return None
+    return (
+        f"--workers {workers} needs state shared between the workers: set "
+        "EZITXT_HOOK_REDIS_URL (and EZITXT_HOOK_STATE_SECRET), else a repeated Okta eventId "
+        "can send one SMS per worker; --allow-unshared-state starts anyway"
+    )
