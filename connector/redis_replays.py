@@ -22,11 +22,9 @@ The age comes from the key's own TTL (Redis' clock), not from the replicas' cloc
 from __future__ import annotations
 
 import asyncio
+import itertools
 import secrets
 import time
-from typing import Any
-
-from redis.asyncio import Redis
 
 from connector.errors import GatewayNoAnswer
 from connector.replays import (
@@ -41,32 +39,33 @@ from connector.replays import (
     decode,
     encode,
 )
-from connector.state import NAMESPACE, SharedState, StateUnavailable
+from connector.state import NAMESPACE, Script, SharedState
 
 PREFIX = NAMESPACE + b"replay:"
 _IN_FLIGHT, _SETTLED = b"\x00", b"\x01"
 _TOKEN_BYTES = 8
+_TOKEN_SPAN = 2 ** (8 * (_TOKEN_BYTES // 2))
 POLL_FIRST_S = 0.005
 POLL_MAX_S = 0.05
 
 # KEYS[1] the event; ARGV[1] the in-flight value, ARGV[2] the TTL in ms.
 # Returns nil when the caller now owns the event, else {value, remaining TTL in ms}.
-_CLAIM = """
+_CLAIM = Script("""
 local v = redis.call('GET', KEYS[1])
 if v then return {v, redis.call('PTTL', KEYS[1])} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
-"""
+""")
 
 # KEYS[1] the event; ARGV[1] the caller's in-flight value, ARGV[2] the result ('' to release),
 # ARGV[3] the TTL in ms. Only the claim still there is settled (an expired and re-claimed
 # event belongs to its new owner).
-_SETTLE = """
+_SETTLE = Script("""
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] == '' then redis.call('DEL', KEYS[1]) return 1 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
-"""
+""")
 
 
 class RedisReplayStore:
@@ -79,31 +78,24 @@ class RedisReplayStore:
         self.state = state
         self.window_ms = int(window_s * 1000)
         self.owner_timeout_ms = int(owner_timeout_s * 1000)
-        self._claim_script: Any = None
-        self._settle_script: Any = None
-        self._settling: set[asyncio.Task[None]] = set()
-
-    def _scripts(self, client: Redis) -> tuple[Any, Any]:
-        # register_script runs EVALSHA and loads the script again after a NOSCRIPT (a restarted
-        # Redis has forgotten it).
-        if self._claim_script is None:
-            self._claim_script = client.register_script(_CLAIM)
-            self._settle_script = client.register_script(_SETTLE)
-        return self._claim_script, self._settle_script
+        # Owner tokens: unique within the window, not secret (a claim is taken with NX, the
+        # token only keeps a late settle off a claim taken again): a random prefix of this
+        # store and a counter, cheaper than a system call a claim.
+        self._token_prefix = secrets.token_bytes(_TOKEN_BYTES // 2)
+        self._token_counter = itertools.count()
 
     async def claim(self, key: bytes, stamp: Stamp) -> Claim:
         redis_key = PREFIX + key
-        mine = _IN_FLIGHT + secrets.token_bytes(_TOKEN_BYTES) + stamp.credential + stamp.message
-
-        async def run(client: Redis) -> Any:
-            script = self._scripts(client)[0]
-            return await script(keys=[redis_key], args=[mine, self.window_ms], client=client)
-
-        reply = await self.state.run("replay_claim", run)
+        mine = _IN_FLIGHT + self._token() + stamp.credential + stamp.message
+        reply = await self.state.script("replay_claim", _CLAIM, 1, redis_key, mine, self.window_ms)
         if reply is None:
             return Owned(mine)
         value, ttl_ms = reply
         return self._read(redis_key, bytes(value), int(ttl_ms))
+
+    def _token(self) -> bytes:
+        count: int = next(self._token_counter) % _TOKEN_SPAN
+        return self._token_prefix + count.to_bytes(_TOKEN_BYTES // 2, "big")
 
     def _read(self, redis_key: bytes, value: bytes, ttl_ms: int) -> Claim:
         if value[:1] == _SETTLED:
@@ -125,11 +117,7 @@ class RedisReplayStore:
         while time.monotonic() < give_up:
             await asyncio.sleep(delay)
             delay = min(delay * 2, POLL_MAX_S)
-
-            async def get(client: Redis) -> Any:
-                return await client.get(redis_key)
-
-            value = await self.state.run("replay_wait", get)
+            value = await self.state.command("replay_wait", "GET", redis_key)
             if value is None:
                 return None  # released: nothing was sent, the caller claims afresh
             value = bytes(value)
@@ -140,34 +128,23 @@ class RedisReplayStore:
         return GatewayNoAnswer("first_call_lost_may_have_sent")
 
     async def settle(self, key: bytes, claim: Owned, result: Remembered | None) -> None:
-        """Written in the background, so the answer never waits on Redis; waiters poll for it.
-        A task needs no await, so this completes even while the caller is being cancelled."""
+        """Queued, not waited for, so the answer never waits on Redis (waiters poll for it);
+        queuing needs no await, so this completes even while the caller is being cancelled.
+        A failure is counted and logged by ``SharedState``; the claim then stays in flight
+        and ages into "may have been sent", never into a second SMS."""
         mine = claim.token
         assert isinstance(mine, bytes)
         if result is None:
             value = b""
         else:
             value = _SETTLED + encode(result, _in_flight_stamp(mine), time.time())
-        task = asyncio.get_running_loop().create_task(self._write(PREFIX + key, mine, value))
-        self._settling.add(task)
-        task.add_done_callback(self._settling.discard)
-
-    async def _write(self, redis_key: bytes, mine: bytes, value: bytes) -> None:
-        async def run(client: Redis) -> Any:
-            script = self._scripts(client)[1]
-            args = [mine, value, self.window_ms]
-            return await script(keys=[redis_key], args=args, client=client)
-
-        try:
-            await self.state.run("replay_settle", run)
-        except StateUnavailable:
-            pass  # counted and logged there; the claim stays in flight and ages into "may
-            # have been sent", never into a second SMS
+        self.state.send_script(
+            "replay_settle", _SETTLE, 1, PREFIX + key, mine, value, self.window_ms
+        )
 
     async def drain(self, timeout_s: float = 1.0) -> None:
         """Lets the settles under way finish (at shutdown), within ``timeout_s``."""
-        if self._settling:
-            await asyncio.wait(set(self._settling), timeout=timeout_s)
+        await self.state.drain(timeout_s)
 
 
 def _in_flight_stamp(value: bytes) -> Stamp:

@@ -56,6 +56,12 @@ BENCHMARKS = (
         r"^\| fast / plain .*",
     ),
     Benchmark(
+        "replica_state",
+        "hook with the Redis replay store vs the memory store, 1 worker (target: >= 70%)",
+        ("--duration", "3", "--rounds", "1"),
+        r"^\| (redis / memory|Redis CPU per hook call|Redis memory per 100,000 events) .*",
+    ),
+    Benchmark(
         "mock_ezitxt",
         "mock EZITXT accepted/s, 1 worker, 64 in flight (target: >= 1,000/s)",
         ("--duration", "3"),

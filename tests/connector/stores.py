@@ -29,7 +29,9 @@ class Stores:
     def settings(self, **overrides: Any) -> Any:
         values: dict[str, Any] = {"gateway_url": "http://127.0.0.1:9"}
         if self.redis_url:
-            values.update(redis_url=self.redis_url, state_secret=SECRET)
+            # The longest timeout allowed: this machine is shared and loaded, and a healthy
+            # Redis must not look slow to tests of semantics (tests of trouble set their own).
+            values.update(redis_url=self.redis_url, state_secret=SECRET, redis_timeout_ms=1000)
         return load_settings({}, **{**values, **overrides})
 
     def wiring(self, **overrides: Any) -> SharedStateWiring | None:
