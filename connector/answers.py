@@ -9,8 +9,6 @@ gateway text ever reaches it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
 import orjson
 
@@ -47,35 +45,17 @@ class Answer:
     headers: tuple[tuple[bytes, bytes], ...] = ()  # extra response headers, lower-case names
 
 
-def _dump(document: dict[str, Any]) -> bytes:
-    return orjson.dumps(document)
-
-
 def command(
     status: str, *, provider: str, transaction_id: str | None, metadata: str, outcome: str
 ) -> Answer:
+    # A plain dump: splicing the id into pre-built bytes saved 0.08 µs of 0.99 a call
+    # (``python -m loadtests.bench.micro_ab``), too little to keep.
     value: dict[str, str] = {"status": status, "provider": provider}
-    if not transaction_id:
-        value["transactionMetadata"] = metadata
-        return Answer(200, _dump({"commands": [{"type": ACTION, "value": [value]}]}), outcome)
-    before, after = _command_frame(status, provider, metadata)
-    return Answer(200, before + orjson.dumps(transaction_id) + after, outcome)
-
-
-@lru_cache(maxsize=64)
-def _command_frame(status: str, provider: str, metadata: str) -> tuple[bytes, bytes]:
-    """The answer's bytes around its transactionId: built once, filled in on every call (the
-    answer Okta gets on nearly every call; a test holds it equal to the plain dump)."""
-    hole = orjson.dumps(_HOLE)
-    value = {"status": status, "provider": provider, "transactionId": _HOLE}
+    if transaction_id:
+        value["transactionId"] = transaction_id
     value["transactionMetadata"] = metadata
-    body = _dump({"commands": [{"type": ACTION, "value": [value]}]})
-    before, found, after = body.partition(hole)
-    assert found, "the transactionId marker must survive the dump"
-    return before, after
-
-
-_HOLE = "\x00transactionId\x00"
+    body = orjson.dumps({"commands": [{"type": ACTION, "value": [value]}]})
+    return Answer(200, body, outcome)
 
 
 def error(
@@ -87,4 +67,4 @@ def error(
     headers: tuple[tuple[bytes, bytes], ...] = (),
 ) -> Answer:
     body = {"error": {"errorSummary": summary, "errorCauses": [c.to_json() for c in causes]}}
-    return Answer(http_status, _dump(body), outcome, headers)
+    return Answer(http_status, orjson.dumps(body), outcome, headers)

@@ -66,7 +66,7 @@ class HookEndpoint:
         outcomes = self.hook.outcomes
         try:
             try:
-                with self.deadlines.guard(self.hook.deadline(arrived)):
+                async with self.deadlines.guard(self.hook.deadline(arrived)):
                     body = await self._read_body(declared, receive)
             except BodyTooLarge:
                 refusal = Refusal(TOO_LARGE)

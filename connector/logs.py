@@ -22,7 +22,7 @@ HOOK_LOGGER = "ezitxt.hook"
 # Writes up to this size reach a pipe whole, never interleaved with another process's.
 PIPE_BUF = getattr(select, "PIPE_BUF", 512)
 _HANDLER_NAME = "ezitxt-okta"
-_HEAD = f'","level":"info","logger":"{HOOK_LOGGER}","msg":"telephony hook"'.encode()
+_HEAD = {"level": "info", "logger": HOOK_LOGGER, "msg": "telephony hook"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -98,18 +98,10 @@ class CallLog:
             clock = time.strftime("%H:%M:%S", time.localtime(now))
             line = f"{clock} INFO    {HOOK_LOGGER}: telephony hook {pairs}\n".encode()
         else:
-            # The fixed keys first, then the call's: one dump, no merged dict.
-            tail = orjson.dumps(fields, default=str, option=orjson.OPT_APPEND_NEWLINE)
-            line = (
-                b"".join(
-                    (
-                        b'{"ts":"',
-                        self._stamp.timestamp(now).encode(),
-                        _HEAD,
-                        b"," if fields else b"",
-                    )
-                )
-                + tail[1:]
+            line = orjson.dumps(
+                {"ts": self._stamp.timestamp(now), **_HEAD, **fields},
+                default=str,
+                option=orjson.OPT_APPEND_NEWLINE,
             )
         if self._stream is not None:
             self._stream.write(line)

@@ -44,6 +44,12 @@ BENCHMARKS = (
         r"^  \d worker\(s\), 256 in flight: .*",
     ),
     Benchmark(
+        "replay_store",
+        "replay store at 300,000 events (5 min at 1,000/s): memory and per-op cost",
+        ("--events", "30000"),
+        r"^\| (memory at|budget) .*",
+    ),
+    Benchmark(
         "mock_ezitxt",
         "mock EZITXT accepted/s, 1 worker, 64 in flight (target: >= 1,000/s)",
         ("--duration", "3"),

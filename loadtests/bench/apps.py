@@ -8,16 +8,21 @@ replaced in-process by one that accepts at once, so only the connector's own wor
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import os
+import time
+import types
 import uuid
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from connector import answers
+from connector import answers, logs
 from connector.app import create_app
 from connector.endpoint import HOOK_PATH
 from connector.gateway import GatewayReceipt, OutboundSms
@@ -64,3 +69,53 @@ def hook_instant_gateway() -> Starlette:
 def hook_http_gateway() -> Starlette:
     settings = load_settings({}, gateway_url=os.environ["BENCH_GATEWAY_URL"])
     return create_app(settings)
+
+
+# -- the hook with one hot-path shortcut swapped back for the plain library call, for the A/B
+# figures of ``loadtests/bench/hot_path_ab.py``.
+
+
+class TimerPerCall:
+    """``asyncio.timeout_at`` per guarded step: one event-loop timer each (what
+    ``connector.deadlines.Deadlines`` replaces with one sweeper for all calls)."""
+
+    def guard(self, deadline: float) -> asyncio.Timeout:
+        loop = asyncio.get_running_loop()
+        return asyncio.timeout_at(loop.time() + deadline - time.monotonic())
+
+    async def close(self) -> None:
+        return None
+
+
+class LoggingCallLog:
+    """The call's line through ``logging`` and ``JsonFormatter`` (what ``CallLog`` replaces)."""
+
+    def __init__(self) -> None:
+        self._log = logging.getLogger(logs.HOOK_LOGGER)
+
+    def write(self, fields: dict[str, Any]) -> None:
+        self._log.info("telephony hook", extra={"fields": fields})
+
+
+def _hook_with(**parts: Any) -> Starlette:
+    settings = load_settings({}, gateway_url="http://127.0.0.1:9")
+    deadlines = parts.pop("deadlines", None)
+    app = create_app(settings, gateway=InstantGateway(), **parts)
+    if deadlines is not None:
+        app.hook_endpoint.hook.deadlines = app.hook_endpoint.deadlines = deadlines
+    return app
+
+
+def hook_timer_per_call() -> Starlette:
+    return _hook_with(deadlines=TimerPerCall())
+
+
+def hook_logging_call_log() -> Starlette:
+    return _hook_with(call_log=LoggingCallLog())
+
+
+def hook_via_router() -> Starlette:
+    """The hook behind Starlette's middleware stack and router, as any other route."""
+    app = _hook_with()
+    app.build_middleware_stack = types.MethodType(Starlette.build_middleware_stack, app)  # type: ignore[method-assign]
+    return app

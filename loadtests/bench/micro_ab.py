@@ -1,0 +1,230 @@
+"""In-process A/B of each hot-path shortcut the connector keeps (or dropped), against the plain
+library call it replaces: µs a call, best of 7 runs, both sides in the same run. The figures the
+shortcuts' docstrings quote come from here; throughput A/Bs over HTTP are in ``hot_path_ab``.
+
+    .venv/bin/python -m loadtests.bench.micro_ab [--number 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import logging
+import time
+import timeit
+from collections.abc import Callable
+from hashlib import blake2b
+from typing import Any
+
+import orjson
+import uvloop
+
+from connector import answers, credentials, logs
+from connector.deadlines import Deadlines
+from connector.replays import Fingerprints
+from connector.validation import RequestValidator, _count_unknown
+from loadtests.bench.harness import table
+from tests.connector import payloads
+
+TRANSACTION_ID = "3f1c2b9e-7d4a-4c1e-9b8f-2a6d5e4c3b21"
+FIELDS = {
+    "event_id": "uS5871kJThSsU8qlA1LTcg",
+    "okta_request_id": "reqRgSk8IBBRhuo0YdlEDTmUw",
+    "request_type": "mfa-verification",
+    "channel": "sms",
+    "number": "***567",
+    "country": "NZ",
+    "gateway_status": 202,
+    "message_id": TRANSACTION_ID,
+    "outcome": "sent",
+    "http_status": 200,
+    "duration_ms": 1.5,
+}
+
+
+def best_us(function: Callable[[], object], number: int) -> float:
+    return min(timeit.repeat(function, number=number, repeat=7)) / number * 1e6
+
+
+def answer_pairs() -> tuple[Callable[[], object], Callable[[], object]]:
+    def shipped() -> object:
+        return answers.command(
+            "SUCCESSFUL",
+            provider="EZITXT",
+            transaction_id=TRANSACTION_ID,
+            metadata="accepted by gateway (HTTP 202)",
+            outcome="sent",
+        )
+
+    hole = "\0id\0"
+    frame = {"status": "SUCCESSFUL", "provider": "EZITXT", "transactionId": hole}
+    frame["transactionMetadata"] = "accepted by gateway (HTTP 202)"
+    before, _, after = orjson.dumps(
+        {"commands": [{"type": answers.ACTION, "value": [frame]}]}
+    ).partition(orjson.dumps(hole))
+
+    def spliced() -> object:  # the frame once, the id spliced in on each call
+        return answers.Answer(200, before + orjson.dumps(TRANSACTION_ID) + after, "sent")
+
+    return shipped, spliced
+
+
+def call_line_pairs() -> tuple[Callable[[], object], Callable[[], object], Callable[[], object]]:
+    stream = io.BytesIO()
+    call_log = logs.CallLog("json", stream=stream)
+    stamp = logs.JsonFormatter()
+    head = f'","level":"info","logger":"{logs.HOOK_LOGGER}","msg":"telephony hook",'.encode()
+
+    def shipped() -> object:
+        stream.seek(0)
+        call_log.write(FIELDS)
+        return None
+
+    def spliced() -> object:  # fixed keys as bytes, then the call's dump without its brace
+        stream.seek(0)
+        tail = orjson.dumps(FIELDS, default=str, option=orjson.OPT_APPEND_NEWLINE)
+        return stream.write(b'{"ts":"' + stamp.timestamp(time.time()).encode() + head + tail[1:])
+
+    logger = logging.getLogger("bench.micro_ab")
+    logger.propagate = False
+    handler = logging.StreamHandler(io.StringIO())
+    handler.setFormatter(stamp)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+    def through_logging() -> object:
+        logger.info("telephony hook", extra={"fields": FIELDS})
+        return None
+
+    return shipped, spliced, through_logging
+
+
+def timestamp_pairs() -> tuple[Callable[[], object], Callable[[], object]]:
+    formatter = logs.JsonFormatter()
+
+    def shipped() -> object:
+        return formatter.timestamp(time.time())
+
+    def strftime_each() -> object:
+        now = time.time()
+        second = int(now)
+        clock = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{clock}.{int((now - second) * 1000):03d}Z"
+
+    return shipped, strftime_each
+
+
+def schema_pairs() -> tuple[Callable[[], object], Callable[[], object]]:
+    validator = RequestValidator()
+    document = payloads.request()
+
+    def shipped() -> object:
+        return validator.check(document)
+
+    def validate_and_count() -> object:
+        assert validator._validator.is_valid(document)
+        return _count_unknown(document, validator.known_properties)
+
+    return shipped, validate_and_count
+
+
+def digest_pairs() -> tuple[Callable[[], object], Callable[[], object]]:
+    key = b"k" * 32
+    keys = Fingerprints(key)
+
+    def shipped() -> object:
+        return keys.event_key("okta-hook", "uS5871kJThSsU8qlA1LTcg")
+
+    def keyed_afresh() -> object:
+        data = b"okta-hook\0uS5871kJThSsU8qlA1LTcg"
+        return blake2b(data, key=key, digest_size=16, person=b"event").digest()
+
+    return shipped, keyed_afresh
+
+
+def guard_pairs(number: int) -> tuple[float, float]:
+    """µs per guarded await: ``Deadlines.guard`` against ``asyncio.timeout_at``, under uvloop,
+    with ``in_flight`` calls open at once (timers pile up as they do under load)."""
+    in_flight = 64
+
+    async def run(guard: Callable[[float], Any]) -> float:
+        started = time.perf_counter()
+
+        async def one() -> None:
+            for _ in range(number // in_flight):
+                async with guard(time.monotonic() + 2.5):
+                    await asyncio.sleep(0)
+
+        await asyncio.gather(*(one() for _ in range(in_flight)))
+        return (time.perf_counter() - started) / number * 1e6
+
+    async def bare() -> float:
+        started = time.perf_counter()
+
+        async def one() -> None:
+            for _ in range(number // in_flight):
+                await asyncio.sleep(0)
+
+        await asyncio.gather(*(one() for _ in range(in_flight)))
+        return (time.perf_counter() - started) / number * 1e6
+
+    async def main() -> tuple[float, float]:
+        deadlines = Deadlines()
+        loop = asyncio.get_running_loop()
+
+        def timer(deadline: float) -> Any:
+            return asyncio.timeout_at(loop.time() + deadline - time.monotonic())
+
+        sweep, timers, base = [], [], []
+        for _ in range(5):
+            base.append(await bare())
+            sweep.append(await run(deadlines.guard))
+            timers.append(await run(timer))
+        await deadlines.close()
+        return min(sweep) - min(base), min(timers) - min(base)
+
+    return uvloop.run(main())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--number", type=int, default=100_000, help="calls per timing")
+    args = parser.parse_args()
+    n = args.number
+    rows = []
+
+    def pair(what: str, shipped: Callable[[], object], other: Callable[[], object], name: str):
+        a, b = best_us(shipped, n), best_us(other, n)
+        rows.append([what, f"{a:.2f}", f"{b:.2f} ({name})", f"{b - a:+.2f}"])
+
+    shipped, spliced = answer_pairs()
+    pair("answer body (SUCCESSFUL)", shipped, spliced, "id spliced into pre-built bytes")
+    line, line_spliced, line_logging = call_line_pairs()
+    pair("call log line", line, line_spliced, "fixed keys spliced as bytes")
+    pair("call log line", line, line_logging, "through logging + JsonFormatter")
+    pair("log timestamp", *timestamp_pairs(), "strftime on every line")
+    cached = credentials.parse_basic
+    pair(
+        "credential parse",
+        lambda: cached(payloads.AUTHORIZATION),
+        lambda: cached.__wrapped__(payloads.AUTHORIZATION),
+        "no lru_cache",
+    )
+    pair("schema check", *schema_pairs(), "full validator + count in Python")
+    pair("event key digest", *digest_pairs(), "BLAKE2b keyed afresh")
+    sweep, timers = guard_pairs(n)
+    rows.append(
+        [
+            "deadline guard (uvloop, 64 open)",
+            f"{sweep:.2f}",
+            f"{timers:.2f} (asyncio.timeout_at)",
+            f"{timers - sweep:+.2f}",
+        ]
+    )
+    print(table(["step", "shipped µs", "plain alternative µs", "difference µs"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
