@@ -3,7 +3,8 @@
 It reads the auth field and the body (under the size cap and the hook's deadline), hands them
 to ``TelephonyHook`` as a ``HookCall``, and writes the answer and the call's one log line,
 built from what the hook decided. Every answer comes from ``connector.outcomes``. Plain ASGI
-rather than a Starlette request/response function: this is the hot path.
+rather than a Starlette request: the body is read as it streams, refused the moment it passes
+the cap (``Request.body()`` would read all of it first).
 """
 
 from __future__ import annotations

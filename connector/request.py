@@ -51,11 +51,9 @@ def parse_request(body: bytes, validator: RequestValidator) -> HookRequest | Ref
     if causes:
         return Refusal(SCHEMA_INVALID, causes=tuple(causes))
     profile = document["data"]["messageProfile"]
-    not_integral = [
-        _not_integral(name) for name in NUMERIC_TEXT_FIELDS if type(profile.get(name)) is float
-    ]
-    if not_integral:
-        return Refusal(SCHEMA_INVALID, causes=tuple(not_integral))
+    if type(profile["phoneNumber"]) is float or type(profile.get("otpCode")) is float:
+        floats = [name for name in NUMERIC_TEXT_FIELDS if type(profile.get(name)) is float]
+        return Refusal(SCHEMA_INVALID, causes=tuple(_not_integral(name) for name in floats))
     return HookRequest(
         event_id=document["eventId"],
         okta_request_id=document["data"]["context"]["request"]["id"],

@@ -97,7 +97,7 @@ class LoggingCallLog:
         self._log.info("telephony hook", extra={"fields": fields})
 
 
-def _hook_with(**parts: Any) -> Starlette:
+def hook_with(**parts: Any) -> Starlette:
     settings = load_settings({}, gateway_url="http://127.0.0.1:9")
     deadlines = parts.pop("deadlines", None)
     app = create_app(settings, gateway=InstantGateway(), **parts)
@@ -107,15 +107,15 @@ def _hook_with(**parts: Any) -> Starlette:
 
 
 def hook_timer_per_call() -> Starlette:
-    return _hook_with(deadlines=TimerPerCall())
+    return hook_with(deadlines=TimerPerCall())
 
 
 def hook_logging_call_log() -> Starlette:
-    return _hook_with(call_log=LoggingCallLog())
+    return hook_with(call_log=LoggingCallLog())
 
 
-def hook_via_router() -> Starlette:
+def hook_via_router(**parts: Any) -> Starlette:
     """The hook behind Starlette's middleware stack and router, as any other route."""
-    app = _hook_with()
+    app = hook_with(**parts)
     app.build_middleware_stack = types.MethodType(Starlette.build_middleware_stack, app)  # type: ignore[method-assign]
     return app
