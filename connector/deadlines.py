@@ -28,8 +28,8 @@ class Deadlines:
         self._sweeper: asyncio.Task[None] | None = None
 
     def guard(self, deadline: float) -> _Guard:
-        """``async with deadlines.guard(time.monotonic() + budget):`` raises ``TimeoutError``
-        when the body of the ``with`` is cut off at its deadline (as ``asyncio.timeout_at``)."""
+        """``with deadlines.guard(time.monotonic() + budget):`` raises ``TimeoutError`` when the
+        body of the ``with`` is cut off at its deadline (as ``asyncio.timeout_at`` does)."""
         if self._sweeper is None or self._sweeper.done():
             self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
         return _Guard(self, deadline)
@@ -60,14 +60,14 @@ class _Guard:
         self._deadline = deadline
         self._task: asyncio.Task[Any] | None = None
 
-    async def __aenter__(self) -> None:
+    def __enter__(self) -> None:
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("Deadlines.guard needs a running task")
         self._task = task
         self._deadlines._calls[task] = self._deadline
 
-    async def __aexit__(
+    def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,

@@ -38,16 +38,16 @@ class HookEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         arrived = time.monotonic()
-        authorizations: list[str] = []
+        authorizations: tuple[str, ...] = ()
         declared = -1
         for name, value in scope["headers"]:
             if name == self.auth_header:
                 # Header bytes are latin-1 by HTTP's rules: any byte decodes, and the
                 # credential's own check refuses what is not ASCII base64.
-                authorizations.append(value.decode("latin-1"))
+                authorizations += (value.decode("latin-1"),)
             elif name == b"content-length" and value.isdigit():
                 declared = int(value)
-        handled = await self._handle(tuple(authorizations), declared, receive, arrived)
+        handled = await self._handle(authorizations, declared, receive, arrived)
         answer = handled.answer
         duration_ms = round((time.monotonic() - arrived) * 1000, 1)
         self.call_log.write(call_fields(handled, duration_ms=duration_ms))
@@ -67,7 +67,7 @@ class HookEndpoint:
         outcomes = self.hook.outcomes
         try:
             try:
-                async with self.deadlines.guard(self.hook.deadline(arrived)):
+                with self.deadlines.guard(self.hook.deadline(arrived)):
                     body = await self._read_body(declared, receive)
             except BodyTooLarge:
                 refusal = Refusal(TOO_LARGE)

@@ -162,7 +162,7 @@ class TelephonyHook:
         self, wait: Callable[[], Awaitable[Remembered | None]], arrived: float
     ) -> Remembered | None:
         try:
-            async with self.deadlines.guard(self.deadline(arrived)):
+            with self.deadlines.guard(self.deadline(arrived)):
                 result: Remembered | None = await wait()
                 return result
         except TimeoutError:
@@ -182,7 +182,7 @@ class TelephonyHook:
         result: GatewayResult | None = None
         timeout_s = arrived + self.budget_s - GATEWAY_MARGIN_S - time.monotonic()
         try:
-            async with self.deadlines.guard(self.deadline(arrived)):
+            with self.deadlines.guard(self.deadline(arrived)):
                 result = await self.gateway.send(
                     send.sms, authorization=credential.header_value, timeout_s=timeout_s
                 )

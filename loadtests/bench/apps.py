@@ -76,15 +76,37 @@ def hook_http_gateway() -> Starlette:
 
 
 class TimerPerCall:
-    """``asyncio.timeout_at`` per guarded step: one event-loop timer each (what
-    ``connector.deadlines.Deadlines`` replaces with one sweeper for all calls)."""
+    """A timer per guarded step, as ``asyncio.timeout_at`` keeps one (``loop.call_at`` of the
+    task's cancel, ``uncancel`` at the end): what ``connector.deadlines.Deadlines`` replaces
+    with one sweeper for all calls. A sync context manager, as the hook's guard is."""
 
-    def guard(self, deadline: float) -> asyncio.Timeout:
-        loop = asyncio.get_running_loop()
-        return asyncio.timeout_at(loop.time() + deadline - time.monotonic())
+    def guard(self, deadline: float) -> _TimerGuard:
+        return _TimerGuard(deadline)
 
     async def close(self) -> None:
         return None
+
+
+class _TimerGuard:
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+        self._fired = False
+
+    def __enter__(self) -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self._handle = loop.call_at(loop.time() + self._deadline - time.monotonic(), self._fire)
+
+    def _fire(self) -> None:
+        self._fired = True
+        self._task.cancel()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._handle.cancel()
+        if self._fired and exc_type is asyncio.CancelledError and self._task.uncancel() == 0:
+            raise TimeoutError("deadline reached") from exc
 
 
 class LoggingCallLog:

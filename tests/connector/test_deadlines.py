@@ -10,7 +10,7 @@ from connector.deadlines import Deadlines
 
 async def guarded(deadlines: Deadlines, budget_s: float, work_s: float) -> float:
     started = time.monotonic()
-    async with deadlines.guard(started + budget_s):
+    with deadlines.guard(started + budget_s):
         await asyncio.sleep(work_s)
     return time.monotonic() - started
 
