@@ -50,6 +50,12 @@ BENCHMARKS = (
         r"^  \d worker\(s\), 256 in flight: .*",
     ),
     Benchmark(
+        "replay_store",
+        "replay store at 300,000 events (5 min at 1,000/s): memory and per-op cost",
+        ("--events", "30000"),
+        r"^\| (memory at|budget) .*",
+    ),
+    Benchmark(
         "phone_fast_path",
         "NZ/AU phone fast path vs phonenumbers' parse (target: fast <= 50% of the parse)",
         ("--numbers", "5000", "--rounds", "1"),
