@@ -22,6 +22,8 @@ from .callbacks import CallbackDispatcher
 from .errors import EzitxtError
 from .fault_layer import FaultLayer
 from .lifecycle import Timings
+from .portal import routes as portal_routes
+from .portal.console import DEFAULT_CONSOLE_PASSWORD, DEFAULT_CONSOLE_USER, Console
 from .runner import run_lifecycle
 from .web import on_ezitxt_error, on_http_exception, on_unexpected
 
@@ -46,8 +48,11 @@ def create_app(
     db_path: str = DEFAULT_DB,
     hook_url: str = DEFAULT_HOOK_URL,
     timings: Timings | None = None,
+    console_user: str = DEFAULT_CONSOLE_USER,
+    console_password: str = DEFAULT_CONSOLE_PASSWORD,
 ) -> Starlette:
-    """The ASGI app; pass a ``backend`` to share it with the caller, else one is built."""
+    """The ASGI app; pass a ``backend`` to share it with the caller, else one is built.
+    ``console_user``/``console_password`` are the portal's demo account."""
     backend = backend or EzitxtBackend(db_path=db_path, hook_url=hook_url, timings=timings)
 
     @contextlib.asynccontextmanager
@@ -77,6 +82,7 @@ def create_app(
             *routes_admin.routes,
             *routes_reports.routes,
             *routes_mock.routes,
+            *portal_routes.ROUTES,
         ],
         exception_handlers={
             EzitxtError: on_ezitxt_error,
@@ -86,4 +92,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.backend = backend
+    app.state.console = Console(console_user, console_password)
     return app

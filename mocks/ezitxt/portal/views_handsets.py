@@ -1,0 +1,43 @@
+"""Handsets: the inbox of any number, where QA read the code that arrived.
+
+The same messages as ``GET /_mock/handsets/{msisdn}/messages``: those that reached
+``received`` on that phone, newest first. A test number's outcome is named beside its inbox.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..lifecycle import TEST_NUMBERS, TEST_PREFIXES, test_number
+from ..phones import is_e164
+from .sessions import Session
+from .web import backend_of, console_page, render
+
+INBOX_LIMIT = 50
+RECENT_NUMBERS = 12
+
+
+@console_page
+async def handsets(request: Request, session: Session) -> Response:
+    backend = backend_of(request)
+    raw = request.query_params.get("number", "").strip().replace(" ", "")
+    number = raw if not raw or raw.startswith("+") else f"+{raw}"
+    error = None
+    inbox = None
+    if number and not is_e164(number):
+        error = "Enter the number in E.164 form, such as +64211234567."
+    elif number:
+        inbox = backend.handset(number, limit=INBOX_LIMIT)
+    return render(
+        request,
+        "handsets.html",
+        session,
+        number=number,
+        error=error,
+        inbox=inbox,
+        outcome=test_number(number) if number and not error else None,
+        recent=backend.store.recent_destinations(RECENT_NUMBERS),
+        test_numbers=list(TEST_NUMBERS.values()),
+        test_prefix=TEST_PREFIXES[0],
+    )
