@@ -1,6 +1,6 @@
 """Browser-test fixtures: Debian's Chromium driven by Playwright, and the mocks on free ports.
 
-- ``browser`` (session): one headless Chromium (``/usr/bin/chromium``; Playwright's own browser
+- ``browser`` (package): one headless Chromium (``/usr/bin/chromium``; Playwright's own browser
   download is never used). ``make test`` installs the ``chromium`` package when it is missing.
 - ``page`` (per test): a fresh context (no cookies carried over, clipboard allowed) and page;
   every wait is bounded by ``TIMEOUT_MS``.
@@ -92,13 +92,15 @@ class OktaServer:
         return self.base + path
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API is up, its event loop counts as running
+# in the main thread, and every later test calling asyncio.run() would fail.
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make test does)")
