@@ -47,6 +47,11 @@ def _when(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _when_short(epoch: float) -> str:
+    """For table cells, whose header says the times are UTC."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _when_iso(text: str | None) -> str:
     """An RFC 3339 time from the history, shown like every other time on the pages."""
     if not text:
@@ -66,6 +71,7 @@ templates = jinja2.Environment(
 )
 templates.filters["when"] = _when
 templates.filters["when_iso"] = _when_iso
+templates.filters["when_short"] = _when_short
 
 
 def backend_of(request: Request) -> EzitxtBackend:
