@@ -15,7 +15,6 @@ before each test; everything started here is stopped here, even when a test fail
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -175,17 +174,14 @@ def ezitxt(ezitxt_server: EzitxtServer) -> EzitxtServer:
     return ezitxt_server
 
 
-def _okta_console_options() -> dict[str, str]:
-    # The Admin Console's account, once mock Okta's create_app takes one (issue 13, admin part).
-    accepted = inspect.signature(create_okta).parameters
-    if "console_user" in accepted and "console_password" in accepted:
-        return {"console_user": OKTA_CONSOLE.user, "console_password": OKTA_CONSOLE.password}
-    return {}
-
-
 @pytest.fixture(scope="session")
 def okta_server() -> Iterator[OktaServer]:
-    app = create_okta(api_token=OKTA_TOKEN, allow_http=True, **_okta_console_options())
+    app = create_okta(
+        api_token=OKTA_TOKEN,
+        allow_http=True,
+        console_user=OKTA_CONSOLE.user,
+        console_password=OKTA_CONSOLE.password,
+    )
     with serve(app) as base:
         yield OktaServer(base)
 
