@@ -6,6 +6,8 @@ The same messages as ``GET /_mock/handsets/{msisdn}/messages``: those that reach
 
 from __future__ import annotations
 
+from typing import Final
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -14,6 +16,18 @@ from ..phones import is_e164
 from .sessions import Session
 from .web import backend_of, console_page, render
 
+# What a person sees happen on the handset, per test-number outcome (lifecycle.TEST_NUMBERS has
+# the developer's wording, with the Timings fields).
+SEEN: Final = {
+    "rejected": "Rejected by the carrier: never arrives",
+    "expired": "Sent, never confirmed, then expired: never arrives",
+    "frozen": "Retried, then frozen as undeliverable: never arrives",
+    "failed": "Delivery fails: never arrives",
+    "blocked": "Blocked at once, never queued: never arrives",
+    "slow": "Arrives, but late (slow delivery)",
+    "no-receipt": "Sent, but no delivery receipt ever comes: not in the inbox",
+    "slow-queue": "Held in the queue for a while, then arrives",
+}
 INBOX_LIMIT = 50
 RECENT_NUMBERS = 12
 
@@ -38,6 +52,9 @@ async def handsets(request: Request, session: Session) -> Response:
         inbox=inbox,
         outcome=test_number(number) if number and not error else None,
         recent=backend.store.recent_destinations(RECENT_NUMBERS),
-        test_numbers=list(TEST_NUMBERS.values()),
+        test_numbers=[
+            (t.suffix, t.outcome, SEEN.get(t.outcome, t.description)) for t in TEST_NUMBERS.values()
+        ],  # fmt: skip
+        seen=SEEN,
         test_prefix=TEST_PREFIXES[0],
     )
