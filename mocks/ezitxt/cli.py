@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .portal.console import DEFAULT_CONSOLE_PASSWORD, DEFAULT_CONSOLE_USER
+from mocks.ezitxt.portal.console import DEFAULT_CONSOLE_PASSWORD, DEFAULT_CONSOLE_USER
 
 HELP = (
     "Serve a mock EZITXT platform: gateway REST v2, applications and passwords, delivery life "
@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from .app import create_app
-    from .lifecycle import Timings
+    from mocks.ezitxt.app import create_app
+    from mocks.ezitxt.lifecycle import Timings
 
     if args.timing_scale <= 0:
         raise SystemExit("--timing-scale must be positive")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .sessions import Sessions
+from mocks.ezitxt.portal.sessions import Sessions
 
 DEFAULT_CONSOLE_USER = "qa@ezitxt.test"
 DEFAULT_CONSOLE_PASSWORD = "ezitxt-demo-password"

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import Final
 from urllib.parse import urlencode
 
-from ..lifecycle import STATUSES
-from ..models import ReportFilter
-from ..phones import is_e164
-from ..units import GSM7, UCS2
+from mocks.ezitxt.lifecycle import STATUSES
+from mocks.ezitxt.models import ReportFilter
+from mocks.ezitxt.phones import is_e164
+from mocks.ezitxt.units import GSM7, UCS2
 
 # The time frames offered, newest end of the report: (value, label, seconds back).
 FRAMES: Final = (

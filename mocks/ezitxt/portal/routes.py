@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import views_auth, views_handsets, views_hook, views_report
-from .web import HOME, STATIC_DIR
+from mocks.ezitxt.portal import views_auth, views_handsets, views_hook, views_report
+from mocks.ezitxt.portal.web import HOME, STATIC_DIR
 
 ROUTES: list[BaseRoute] = [
     Route("/", views_auth.sign_in, methods=["GET", "POST"]),

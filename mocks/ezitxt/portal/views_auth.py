@@ -7,8 +7,8 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .sessions import COOKIE, Session, credentials_ok, csrf_ok
-from .web import (
+from mocks.ezitxt.portal.sessions import COOKIE, Session, credentials_ok, csrf_ok
+from mocks.ezitxt.portal.web import (
     console_of,
     current_session,
     form_of,

@@ -11,10 +11,10 @@ from typing import Final
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..lifecycle import TEST_NUMBERS, TEST_PREFIXES, test_number
-from ..phones import is_e164
-from .sessions import Session
-from .web import backend_of, console_page, render
+from mocks.ezitxt.lifecycle import TEST_NUMBERS, TEST_PREFIXES, test_number
+from mocks.ezitxt.phones import is_e164
+from mocks.ezitxt.portal.sessions import Session
+from mocks.ezitxt.portal.web import backend_of, console_page, render
 
 # What a person sees happen on the handset, per test-number outcome (lifecycle.TEST_NUMBERS has
 # the developer's wording, with the Timings fields).

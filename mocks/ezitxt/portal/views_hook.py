@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..applications import AUTH_FIELD
-from ..errors import EzitxtError, NotFound
-from ..models import Application
-from .sessions import Session
-from .web import HOME, backend_of, console_page, posted, redirect, render
+from mocks.ezitxt.applications import AUTH_FIELD
+from mocks.ezitxt.errors import EzitxtError, NotFound
+from mocks.ezitxt.models import Application
+from mocks.ezitxt.portal.sessions import Session
+from mocks.ezitxt.portal.web import HOME, backend_of, console_page, posted, redirect, render
 
 PASSWORD = HOME + "/password"
 APPLICATIONS = HOME + "/applications"

@@ -11,11 +11,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..lifecycle import STATUSES
-from . import report_query
-from .report_query import CHARSETS, FRAMES, ORIGINS, PAGE_SIZES
-from .sessions import Session
-from .web import backend_of, console_page, render
+from mocks.ezitxt.lifecycle import STATUSES
+from mocks.ezitxt.portal import report_query
+from mocks.ezitxt.portal.report_query import CHARSETS, FRAMES, ORIGINS, PAGE_SIZES
+from mocks.ezitxt.portal.sessions import Session
+from mocks.ezitxt.portal.web import backend_of, console_page, render
 
 COUNT_CAP = 10_000
 

@@ -17,9 +17,9 @@ import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..backend import EzitxtBackend
-from .console import Console
-from .sessions import COOKIE, MAX_AGE_S, Session, csrf_ok
+from mocks.ezitxt.backend import EzitxtBackend
+from mocks.ezitxt.portal.console import Console
+from mocks.ezitxt.portal.sessions import COOKIE, MAX_AGE_S, Session, csrf_ok
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
