@@ -2,8 +2,8 @@
 and a message's page with its status history (CONTRACT.md §5).
 
 Content is hidden unless the viewer ticks "Show content" (the report is read by support staff;
-an OTP on screen is a secret on screen). The count is bounded (``COUNT_CAP``): at a million
-messages an exact count would cost more than the page itself.
+an OTP on screen is a secret on screen). The count is bounded (``COUNT_CAP`` matches, a few
+ms of work): at a million messages an exact count could cost more than the page itself.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ async def mobile_report(request: Request, session: Session) -> Response:
         found_one = page.messages[0]
     else:
         found_one = None
+    matching, counted = backend.store.count_upto(query.criteria, COUNT_CAP + 1)
     base = {k: v for k, v in query.values.items()}
     newer = report_query.link(base, after=page.seqs[0]) if page.has_newer and page.seqs else None
     older = report_query.link(base, before=page.seqs[-1]) if page.has_older and page.seqs else None
@@ -44,7 +45,8 @@ async def mobile_report(request: Request, session: Session) -> Response:
         q=query,
         v=query.values,
         page=page,
-        matching=backend.store.count_upto(query.criteria, COUNT_CAP + 1),
+        matching=matching,
+        counted=counted,
         count_cap=COUNT_CAP,
         newest=report_query.link(base) if query.older_than or query.newer_than else None,
         newer=newer,

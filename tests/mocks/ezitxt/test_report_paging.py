@@ -78,7 +78,7 @@ def test_keyset_pages_list_what_offset_pages_list(store: Store, criteria: Report
             break
         older = page.seqs[-1]
     assert walked == [m.id for m in everything.messages]
-    assert store.count_upto(criteria, 10_000) == everything.total
+    assert store.count_upto(criteria, 10_000, budget_s=5.0) == (everything.total, True)
     assert pages[0].has_newer is False
     # And back again, newer, from the oldest page: the same pages in reverse.
     for expected in reversed(pages[:-1]):
@@ -88,8 +88,15 @@ def test_keyset_pages_list_what_offset_pages_list(store: Store, criteria: Report
         assert page.has_older
 
 
-def test_count_is_capped(store: Store) -> None:
-    assert store.count_upto(ReportFilter(), 100) == 100
+def test_count_is_capped_in_matches_and_in_work(store: Store) -> None:
+    assert store.count_upto(ReportFilter(), 100, budget_s=5.0) == (100, True)
+    rng = random.Random(5)
+    for n in range(400, 20_000):
+        store.insert_message(message(n, rng))
+    count, complete = store.count_upto(ReportFilter(), 20_000, budget_s=0.0)
+    assert not complete and count < 20_000
+    # The store is still usable after an interrupted count.
+    assert store.count_upto(ReportFilter(status="rejected"), 10_000, budget_s=5.0)[1]
 
 
 def test_query_parsing_never_raises_and_explains() -> None:
