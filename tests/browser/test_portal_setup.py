@@ -121,3 +121,26 @@ def test_generate_new_password_stops_the_old_one_at_once(
     shot(page, "confirm-again")
     page.get_by_role("link", name="Cancel").click()
     expect(page.get_by_role("heading", name="Okta Inline Hook", exact=True)).to_be_visible()
+
+
+def test_application_name_rules_and_a_second_application(
+    page: Page, ezitxt: EzitxtServer, shot: Shot
+) -> None:
+    portal_sign_in(page, ezitxt)
+    page.get_by_label("Application Name").fill("bad:name")
+    page.get_by_role("button", name="Create Application").click()
+    expect(page.get_by_role("alert")).to_contain_text("1 to 64 letters")
+    shot(page, "application-name-refused")
+    page.get_by_label("Application Name").fill("okta-hook")
+    page.get_by_role("button", name="Create Application").click()
+    page.get_by_text("Create another application").click()
+    page.get_by_label("Application Name").fill("okta-hook")
+    page.get_by_role("button", name="Create Application").click()
+    expect(page.get_by_role("alert")).to_contain_text("That Application Name is taken.")
+    page.get_by_label("Application Name").fill("okta-staging")
+    page.get_by_role("button", name="Create Application").click()
+    expect(page.locator("#application-name .value")).to_have_text("okta-staging")
+    page.get_by_label("Application", exact=True).select_option("okta-hook")
+    page.get_by_role("button", name="Open").click()
+    expect(page.locator("#application-name .value")).to_have_text("okta-hook")
+    shot(page, "two-applications")

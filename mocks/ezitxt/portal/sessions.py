@@ -19,8 +19,11 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 COOKIE = "ezitxt_portal"
 MAX_AGE_S = 12 * 3600
-# A bound on memory: the oldest sessions are forgotten first.
+# Bounds on memory, the oldest forgotten first. Anonymous sessions (a sign-in form's CSRF token)
+# are kept apart, so that a client fetching the sign-in page in a loop cannot push out the
+# sessions of people who are signed in.
 MAX_SESSIONS = 10_000
+MAX_ANONYMOUS = 10_000
 
 
 @dataclass(slots=True)
@@ -35,13 +38,17 @@ class Sessions:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._signer = URLSafeTimedSerializer(secrets.token_bytes(32), salt="ezitxt-portal")
         self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._anonymous: OrderedDict[str, Session] = OrderedDict()
         self._clock = clock
 
     def start(self, user: str | None = None) -> Session:
         session = Session(secrets.token_urlsafe(24), secrets.token_urlsafe(24), user, self._clock())
-        self._sessions[session.id] = session
-        while len(self._sessions) > MAX_SESSIONS:
-            self._sessions.popitem(last=False)
+        kept, cap = (
+            (self._anonymous, MAX_ANONYMOUS) if user is None else (self._sessions, MAX_SESSIONS)
+        )
+        kept[session.id] = session
+        while len(kept) > cap:
+            kept.popitem(last=False)
         return session
 
     def find(self, cookie: str | None) -> Session | None:
@@ -51,13 +58,16 @@ class Sessions:
             session_id = self._signer.loads(cookie, max_age=MAX_AGE_S)
         except BadSignature:
             return None
-        session = self._sessions.get(session_id) if isinstance(session_id, str) else None
+        if not isinstance(session_id, str):
+            return None
+        session = self._sessions.get(session_id) or self._anonymous.get(session_id)
         if session is None or self._clock() - session.created > MAX_AGE_S:
             return None
         return session
 
     def end(self, session: Session) -> None:
         self._sessions.pop(session.id, None)
+        self._anonymous.pop(session.id, None)
 
     def cookie_value(self, session: Session) -> str:
         return self._signer.dumps(session.id)

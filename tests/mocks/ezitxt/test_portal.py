@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
 
 from mocks.ezitxt.portal.console import DEFAULT_CONSOLE_PASSWORD, DEFAULT_CONSOLE_USER
@@ -165,3 +166,16 @@ def test_json_apis_are_unchanged(base: str, http: requests.Session) -> None:
     unknown = http.get(f"{base}/no-such-page")
     assert unknown.status_code == 404 and unknown.json()["error"] == "invalid_attrib"
     assert http.get(f"{base}/api/reports/mobile").json()["total"] == 0
+
+
+def test_anonymous_sessions_never_push_out_signed_in_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mocks.ezitxt.portal import sessions as module
+
+    monkeypatch.setattr(module, "MAX_ANONYMOUS", 5)
+    sessions = module.Sessions()
+    signed_in = sessions.start("qa")
+    cookie = sessions.cookie_value(signed_in)
+    for _ in range(50):
+        sessions.start()
+    assert sessions.find(cookie) is signed_in
+    assert sessions.find(cookie + "x") is None and sessions.find(None) is None
