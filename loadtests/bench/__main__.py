@@ -67,6 +67,12 @@ BENCHMARKS = (
         ("--duration", "3"),
         r"^  (accepted/s|p99 latency) .*",
     ),
+    Benchmark(
+        "mobile_report",
+        "portal Mobile Report pages at 1,000,000 messages (target: every median < 100 ms)",
+        ("--messages", "100000", "--rounds", "5"),
+        r"^  slowest median .*",
+    ),
 )
 
 
