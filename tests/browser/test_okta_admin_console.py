@@ -171,6 +171,10 @@ def test_rules_shown_on_the_form(page: Page, okta: OktaServer, hook: StubHook, s
     menu(page, "Inline Hooks")
     page.locator("summary", has_text="Add Inline Hook").click()
     page.get_by_role("menuitem", name="Telephony").click()
+    rows = page.locator("#custom-headers .header-row")
+    before = rows.count()
+    page.get_by_role("button", name="+ Add Another").click()
+    expect(rows).to_have_count(before + 1)  # the console's script runs under its CSP
     page.get_by_label("Name", exact=True).fill('<script>alert("x")</script>')
     page.get_by_label("URL", exact=True).fill(f"{hook.url}/ok")
     page.get_by_label("Authentication field").fill("Bad Header")

@@ -15,6 +15,17 @@ from mocks.okta.console.session import CSRF_FIELD, csrf_token, signed_in_user, t
 from mocks.okta.runtime import Runtime
 from mocks.okta.times import iso
 
+# Pages load nothing but the console's own stylesheet and script, are never framed, and post
+# forms only to the console.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
 # The left menu: (section, [(label, route name)]). Labels are the setup guide's words.
 MENU: list[tuple[str, list[tuple[str, str]]]] = [
     ("Directory", [("People", "people")]),
@@ -76,7 +87,7 @@ def page(
     }
     base.update(context)
     response: HTMLResponse = templates().TemplateResponse(
-        request, template, base, status_code=status
+        request, template, base, status_code=status, headers=SECURITY_HEADERS
     )
     return response
 

@@ -154,3 +154,19 @@ def test_unknown_console_page_is_an_html_404(console: Console) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "no such page" in text_of(response.text)
+
+
+def test_pages_carry_security_headers(console: Console, anonymous: Console) -> None:
+    for response in (console.get("/admin/"), anonymous.get("/admin/signin")):
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+    cookie = console.http.cookies.get("mock_okta_admin")
+    assert cookie
+    [header] = [
+        h
+        for h in console.sign_in().history[0].raw.headers.getlist("set-cookie")
+        if h.startswith("mock_okta_admin=")
+    ]
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/admin" in header
