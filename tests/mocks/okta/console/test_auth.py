@@ -170,3 +170,33 @@ def test_pages_carry_security_headers(console: Console, anonymous: Console) -> N
         if h.startswith("mock_okta_admin=")
     ]
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/admin" in header
+
+
+def test_hostile_form_bodies_are_refused(console: Console) -> None:
+    path = "/admin/security/authenticators"
+    token = console.token
+    huge = console.http.post(
+        console.url + path,
+        data={"csrf_token": token, "pad": "x" * 300_000},
+        timeout=10,
+    )
+    assert huge.status_code == 413
+    many = console.http.post(
+        console.url + path,
+        data=[("csrf_token", token)] + [(f"f{i}", "1") for i in range(300)],
+        timeout=10,
+    )
+    assert many.status_code == 400
+    multipart = console.http.post(
+        console.url + path, files={"csrf_token": (None, token)}, timeout=10
+    )
+    assert multipart.status_code == 400
+    bad_bytes = console.http.post(
+        console.url + path,
+        data=b"csrf_token=" + token.encode() + b"&x=%ff%fe\xff",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    assert bad_bytes.status_code == 400
+    # The settings are untouched and the session still works.
+    assert console.get(path).text.count('value="on" checked') == 3
