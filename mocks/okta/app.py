@@ -16,6 +16,8 @@ from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER, MOUNT_PATH, c
 from mocks.okta.errors import OktaError
 from mocks.okta.hook_caller import DEFAULT_TIMEOUT_S, ssl_context
 from mocks.okta.runtime import Runtime
+from mocks.okta.signin import routes as signin_routes
+from mocks.okta.signin.sessions import SessionStore
 from mocks.okta.times import Clock, system_clock
 from mocks.okta.web import okta_error
 
@@ -81,6 +83,7 @@ def create_app(
             *routes_users.ROUTES,
             *routes_logs.ROUTES,
             *routes_mock.ROUTES,
+            *signin_routes.ROUTES,
             Mount(
                 MOUNT_PATH,
                 create_console(
@@ -95,4 +98,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.okta = runtime
+    app.state.signin = SessionStore(backend.clock)
     return app

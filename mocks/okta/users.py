@@ -22,6 +22,7 @@ class User:
     profile: dict[str, str]
     created: float
     activated: float | None
+    password_changed: float | None = None  # set by the sign-in page's password reset
 
     @property
     def login(self) -> str:
@@ -37,7 +38,9 @@ class User:
             "statusChanged": iso(self.activated) if self.activated is not None else None,
             "lastLogin": None,
             "lastUpdated": iso(self.created),
-            "passwordChanged": None,
+            "passwordChanged": (
+                iso(self.password_changed) if self.password_changed is not None else None
+            ),
             "type": {"id": "oty" + self.id[3:]},
             "profile": dict(self.profile),
             "credentials": {"provider": {"type": "OKTA", "name": "OKTA"}},
