@@ -11,7 +11,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
-from mocks.okta.console.session import CSRF_FIELD, csrf_token, signed_in_user, take_flashes
+from mocks.okta.console.session import (
+    CSRF_FIELD,
+    console_path,
+    csrf_token,
+    signed_in_user,
+    take_flashes,
+)
 from mocks.okta.runtime import Runtime
 from mocks.okta.times import iso
 
@@ -49,7 +55,7 @@ def shown_time(epoch_or_iso: Any) -> str:
 def path_for(context: Any, name: str, /, **params: Any) -> str:
     """Links as paths (``/admin/…``), whatever host name the browser used."""
     request: Request = context["request"]
-    return str(request.url_for(name, **params).path)
+    return console_path(request, name, **params)
 
 
 @cache

@@ -156,5 +156,12 @@ def admin_page(handler: Handler) -> Handler:
     return checked
 
 
+def console_path(request: Request, name: str, /, **params: Any) -> str:
+    """The path of one of the console's own routes. Resolved in the console's router, not the
+    whole app's: the end-user sign-in has routes named ``signin`` and ``signout`` too."""
+    relative = request.app.router.url_path_for(name, **params)
+    return str(request.scope.get("root_path", "")) + str(relative)
+
+
 def signin_path(request: Request) -> str:
-    return str(request.url_for("signin").path)
+    return console_path(request, "signin")
