@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from mocks.common.timestamps import iso
 from mocks.okta.console.session import (
     CSRF_FIELD,
     console_path,
@@ -19,7 +20,6 @@ from mocks.okta.console.session import (
     take_flashes,
 )
 from mocks.okta.runtime import Runtime
-from mocks.okta.times import iso
 
 # Pages load nothing but the console's own stylesheet and script, are never framed, and post
 # forms only to the console.
