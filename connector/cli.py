@@ -1,8 +1,12 @@
-"""``ezitxt-okta``: one command line for the connector, the mocks and the stack.
+"""``ezitxt-okta``: one command line for the connector and whatever else is installed with it.
 
-Each subcommand lives in its own module exposing ``HELP``, ``add_arguments(parser)`` and
-``run(args) -> int``; that module imports its heavy dependencies inside ``run`` so that
-``--help`` stays fast.
+Subcommands come from the ``ezitxt_okta.commands`` entry points (pyproject.toml): the connector
+registers ``serve``; the mocks register ``mock-ezitxt``, ``mock-okta`` and ``stack``, so this
+module never imports them and the production package runs without their dependencies. Each
+subcommand is a module exposing ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``,
+importing its heavy dependencies inside ``run`` so that ``--help`` stays fast, and optionally
+``EXTRA``, the extra of this distribution its dependencies come with: when one is missing, the
+subcommand says which extra to install instead of failing with a traceback.
 """
 
 from __future__ import annotations
@@ -11,13 +15,59 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from types import ModuleType
 
-SUBCOMMANDS: dict[str, str] = {
-    "serve": "connector.serve_cli",
-    "mock-ezitxt": "mocks.ezitxt.cli",
-    "mock-okta": "mocks.okta.cli",
-    "stack": "mocks.stack.cli",
-}
+GROUP = "ezitxt_okta.commands"
+DISTRIBUTION = "ezitxt-okta"
+# Without installed metadata (a bare source tree), the connector's own command still works.
+BUILTIN = {"serve": "connector.serve_cli"}
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    module: str
+
+
+def discover() -> list[Command]:
+    found = {name: Command(name, module) for name, module in BUILTIN.items()}
+    for point in entry_points(group=GROUP):
+        found[point.name] = Command(point.name, point.module)
+    return list(found.values())
+
+
+def missing(name: str, error: ModuleNotFoundError, extra: str | None) -> str:
+    install = f"pip install '{DISTRIBUTION}[{extra}]'" if extra else f"pip install {error.name}"
+    return (
+        f"ezitxt-okta {name}: needs the Python package {error.name!r}, which is not installed."
+        f"\nInstall it with: {install}" + ("  (`make run` does)" if extra else "") + "\n"
+    )
+
+
+class Unavailable:
+    """Stands in for a subcommand whose module cannot be imported here."""
+
+    EXTRA = None
+
+    def __init__(self, command: Command, error: ModuleNotFoundError) -> None:
+        self.command, self.error = command, error
+        self.HELP = f"(not available: needs {error.name})"
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    def run(self, args: argparse.Namespace) -> int:
+        sys.stderr.write(missing(self.command.name, self.error, None))
+        return 2
+
+
+def load(command: Command) -> ModuleType | Unavailable:
+    try:
+        return importlib.import_module(command.module)
+    except ModuleNotFoundError as error:
+        return Unavailable(command, error)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,18 +76,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="Okta telephony inline hook for EZITXT, and its local mock stack.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module_name in SUBCOMMANDS.items():
-        module = importlib.import_module(module_name)
+    for command in discover():
+        module = load(command)
         help_text: str = module.HELP
-        child = sub.add_parser(name, help=help_text, description=help_text)
+        child = sub.add_parser(command.name, help=help_text, description=help_text)
         module.add_arguments(child)
-        child.set_defaults(_module=module)
+        child.set_defaults(_module=module, _command=command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args._module.run(args)
+    try:
+        code: int = args._module.run(args)
+    except ModuleNotFoundError as error:  # a dependency imported inside run()
+        extra: str | None = getattr(args._module, "EXTRA", None)
+        sys.stderr.write(missing(args._command.name, error, extra))
+        return 2
     return code
 
 

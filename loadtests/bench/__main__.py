@@ -44,6 +44,12 @@ BENCHMARKS = (
         r"^  \d worker\(s\), 256 in flight: .*",
     ),
     Benchmark(
+        "under_attack",
+        "legitimate calls vs a 200 MB streamed header and 1,000 slowloris (target: p99 <= 100 ms)",
+        ("--duration", "3", "--slowloris", "200", "--stream-mb", "20"),
+        r"^  under attack: p99 .*",
+    ),
+    Benchmark(
         "mock_ezitxt",
         "mock EZITXT accepted/s, 1 worker, 64 in flight (target: >= 1,000/s)",
         ("--duration", "3"),
