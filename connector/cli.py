@@ -4,19 +4,20 @@ Subcommands come from the ``ezitxt_okta.commands`` entry points (pyproject.toml)
 registers ``serve``; the mocks register ``mock-ezitxt``, ``mock-okta`` and ``stack``, so this
 module never imports them and the production package runs without their dependencies. Each
 subcommand is a module exposing ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``,
-importing its heavy dependencies inside ``run`` so that ``--help`` stays fast, and optionally
-``EXTRA``, the extra of this distribution its dependencies come with: when one is missing, the
-subcommand says which extra to install instead of failing with a traceback.
+importing its heavy dependencies inside ``run`` so that ``--help`` stays fast. When a command
+needs a package that is not installed, it says which extra of this distribution brings it (from
+the installed metadata) instead of failing with a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib import metadata
 from types import ModuleType
 
 GROUP = "ezitxt_okta.commands"
@@ -33,33 +34,57 @@ class Command:
 
 def discover() -> list[Command]:
     found = {name: Command(name, module) for name, module in BUILTIN.items()}
-    for point in entry_points(group=GROUP):
+    for point in metadata.entry_points(group=GROUP):
         found[point.name] = Command(point.name, point.module)
     return list(found.values())
 
 
-def missing(name: str, error: ModuleNotFoundError, extra: str | None) -> str:
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def extra_providing(module: str | None) -> str | None:
+    """The extra of this distribution whose requirements include the package ``module``."""
+    if not module:
+        return None
+    wanted = _normal(module.partition(".")[0])
+    try:
+        requirements = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        return None
+    for requirement in requirements:
+        name, _, marker = requirement.partition(";")
+        project = re.split(r"[\s<>=!~\[(]", name.strip(), maxsplit=1)[0]
+        extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", marker)
+        names = {_normal(project), _normal(project.removeprefix("python-"))}
+        if extra and wanted in names:
+            return extra.group(1)
+    return None
+
+
+def missing(command: str, error: ModuleNotFoundError) -> str:
+    extra = extra_providing(error.name)
     install = f"pip install '{DISTRIBUTION}[{extra}]'" if extra else f"pip install {error.name}"
     return (
-        f"ezitxt-okta {name}: needs the Python package {error.name!r}, which is not installed."
-        f"\nInstall it with: {install}" + ("  (`make run` does)" if extra else "") + "\n"
+        f"ezitxt-okta {command}: needs the Python package {error.name!r}, which is not "
+        f"installed.\nInstall it with: {install}" + ("  (`make run` does)" if extra else "") + "\n"
     )
 
 
 class Unavailable:
     """Stands in for a subcommand whose module cannot be imported here."""
 
-    EXTRA = None
-
     def __init__(self, command: Command, error: ModuleNotFoundError) -> None:
         self.command, self.error = command, error
-        self.HELP = f"(not available: needs {error.name})"
+        extra = extra_providing(error.name)
+        needs = f"the {extra!r} extra" if extra else repr(error.name)
+        self.HELP = f"(not installed: needs {needs})"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
 
     def run(self, args: argparse.Namespace) -> int:
-        sys.stderr.write(missing(self.command.name, self.error, None))
+        sys.stderr.write(missing(self.command.name, self.error))
         return 2
 
 
@@ -90,8 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args._module.run(args)
     except ModuleNotFoundError as error:  # a dependency imported inside run()
-        extra: str | None = getattr(args._module, "EXTRA", None)
-        sys.stderr.write(missing(args._command.name, error, extra))
+        sys.stderr.write(missing(args._command.name, error))
         return 2
     return code
 

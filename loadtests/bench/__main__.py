@@ -38,6 +38,12 @@ BENCHMARKS = (
         r"^\| hook / bare .*",
     ),
     Benchmark(
+        "full_path",
+        "hook vs bare proxy, both calling nginx answering 202 at once (target: hook >= 80%)",
+        ("--duration", "3", "--rounds", "1"),
+        r"^\| hook / bare proxy .*",
+    ),
+    Benchmark(
         "concurrency",
         "200 ms gateway, 32/128/256 in flight, 1 and 2 workers (target: >= 1,000/s at 256)",
         ("--duration", "3"),
@@ -48,6 +54,12 @@ BENCHMARKS = (
         "legitimate calls vs a 200 MB streamed header and 1,000 slowloris (target: p99 <= 100 ms)",
         ("--duration", "3", "--slowloris", "200", "--stream-mb", "20"),
         r"^  under attack: p99 .*",
+    ),
+    Benchmark(
+        "phone_fast_path",
+        "NZ/AU phone fast path vs phonenumbers' parse (target: fast <= 50% of the parse)",
+        ("--numbers", "5000", "--rounds", "1"),
+        r"^\| fast / plain .*",
     ),
     Benchmark(
         "mock_ezitxt",

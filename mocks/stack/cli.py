@@ -13,10 +13,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mocks.stack.stack import Stack
 
-# The extra of ezitxt-okta that brings this command's dependencies (requests, trustme):
-# connector/cli.py names it when one is missing.
-EXTRA = "mocks"
-
 HELP = (
     "Start mock EZITXT, the connector (HTTPS, local CA) and mock Okta on loopback, wire them "
     "as the setup guide says, run one demo sign-in, and serve until Ctrl-C."

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MOCKS_ONLY = ("requests", "trustme")
+# Projects only the mocks need, and the modules they install.
+MOCKS_ONLY = ("requests", "trustme", "jinja2", "itsdangerous", "python-multipart")
+MOCKS_ONLY_MODULES = ("requests", "trustme", "jinja2", "itsdangerous", "multipart")
 
 # Run in a fresh interpreter where the named top-level packages cannot be imported.
 BLOCKER = """
@@ -54,7 +56,7 @@ def test_no_connector_module_imports_the_mocks_tests_or_load_tests() -> None:
         f"{path.relative_to(ROOT)}: {module}"
         for path in sorted((ROOT / "connector").rglob("*.py"))
         for module in imported_modules(path)
-        if module.partition(".")[0] in {"mocks", "tests", "loadtests", *MOCKS_ONLY}
+        if module.partition(".")[0] in {"mocks", "tests", "loadtests", *MOCKS_ONLY_MODULES}
     }
     assert not offenders
 
@@ -64,6 +66,7 @@ def test_runtime_dependencies_leave_the_mocks_needs_to_their_extra() -> None:
     runtime = {dep.split(">")[0].split("[")[0].strip() for dep in project["dependencies"]}
     assert runtime.isdisjoint(MOCKS_ONLY)
     mocks_extra = {dep.split(">")[0] for dep in project["optional-dependencies"]["mocks"]}
+    assert "ezitxt-okta[mocks]" in project["optional-dependencies"]["dev"]
     assert set(MOCKS_ONLY) <= mocks_extra
     commands = project["entry-points"]["ezitxt_okta.commands"]
     assert commands["serve"] == "connector.serve_cli" and commands["stack"] == "mocks.stack.cli"
@@ -72,7 +75,7 @@ def test_runtime_dependencies_leave_the_mocks_needs_to_their_extra() -> None:
 @pytest.mark.slow
 def test_every_connector_module_and_serve_help_work_without_mocks_and_their_extra() -> None:
     done = run_without(
-        ("mocks", *MOCKS_ONLY),
+        ("mocks", *MOCKS_ONLY_MODULES, "python_multipart"),
         """
 import importlib, pkgutil, connector
 for module in pkgutil.walk_packages(connector.__path__, "connector."):
@@ -92,14 +95,19 @@ print("ok", sorted(m for m in sys.modules if m.partition(".")[0] == "mocks"))
 
 
 @pytest.mark.slow
-def test_stack_without_the_mocks_extra_names_the_extra() -> None:
+@pytest.mark.parametrize(
+    ("command", "blocked"),
+    [("stack", "requests"), ("stack", "trustme"), ("mock-okta", "jinja2")],
+)
+def test_a_mock_command_without_the_mocks_extra_names_the_extra(command: str, blocked: str) -> None:
     done = run_without(
-        MOCKS_ONLY,
-        """
+        (blocked,),
+        f"""
 from connector.cli import main
-raise SystemExit(main(["stack", "--no-demo", "--port-base", "9"]))
+raise SystemExit(main([{command!r}, "--port", "9"] if {command!r} != "stack" else ["stack"]))
 """,
     )
     assert done.returncode == 2, done.stdout + done.stderr
+    assert f"needs the Python package {blocked!r}" in done.stderr
     assert "pip install 'ezitxt-okta[mocks]'" in done.stderr
     assert "Traceback" not in done.stderr
