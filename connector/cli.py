@@ -81,7 +81,7 @@ class Unavailable:
         self.HELP = f"(not installed: needs {needs})"
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        pass  # its arguments are unknown here: main() lets any through to the message
 
     def run(self, args: argparse.Namespace) -> int:
         sys.stderr.write(missing(self.command.name, self.error))
@@ -111,7 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not isinstance(args._module, Unavailable):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         code: int = args._module.run(args)
     except ModuleNotFoundError as error:  # a dependency imported inside run()
