@@ -220,6 +220,29 @@ def test_silent_connections_are_closed(server: Server) -> None:
     assert not open_ones, f"{len(open_ones)} of 50 silent sockets still open after 6 s"
 
 
+def test_a_body_trickled_after_an_early_answer_is_dropped(server: Server) -> None:
+    """A declared body over the cap is answered 413 at once; its bytes, sent a few a second,
+    would each restart nothing in stock uvicorn (no timer while a body is unread)."""
+    with server.connect() as sock:
+        sock.sendall(
+            b"POST /okta/telephony HTTP/1.1\r\nHost: hook\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 1000000\r\n\r\n{"
+        )
+        answer = sock.recv(65536)
+        assert answer.startswith(b"HTTP/1.1 413 ")
+        dropped = False
+        for _ in range(30):  # 6 s at most; the server allows 1 s
+            try:
+                sock.sendall(b"x")
+            except OSError:
+                dropped = True
+                break
+            if closed_by_server(sock, 0.2) is not None:
+                dropped = True
+                break
+    assert dropped, "a body trickling after its 413 kept the connection for 6 s"
+
+
 def test_keep_alive_pipelining_and_large_bodies_still_work(server: Server) -> None:
     with server.connect() as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: hook\r\n\r\n" * 3)
