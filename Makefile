@@ -15,12 +15,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # One stamp per set of extras, refreshed whenever pyproject.toml changes.
+# runtime: the connector and the mocks with their extra (make run starts the stack).
 $(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[mocks]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,load,mocks]'
 	touch $@ $(VENV)/.installed-runtime
 
 ## run: the whole mock stack (mock EZITXT, connector over TLS, mock Okta) with a demo sign-in
