@@ -177,7 +177,7 @@ class Stack:
             port=self._ports[1],
         )
         okta_args = ["mock-okta", "--host", HOST, "--port", okta_port]
-        okta_args += ["--api-token", self.api_token]
+        okta_args += [f"--api-token={self.api_token}"]  # a random token may start with "-"
         okta_args += ["--challenge-interval", str(self._challenge_interval_s)]
         okta_args += ["--max-hooks-in-flight", str(self._max_hooks_in_flight)]
         okta_args += ["--hook-timeout", str(self._hook_timeout_s)]
