@@ -53,9 +53,15 @@ def test_two_stacks_keep_apart_and_a_folder_in_use_is_refused_untouched(tmp_path
     base_b = free_port_base()
     while abs(base_b - base_a) < 3:
         base_b = free_port_base()
+    old_b = tmp_path / f"var/stack-{base_b}"  # B's folder holds a past run's state
+    (old_b / "logs").mkdir(parents=True)
+    (old_b / "logs/old.log").write_text("a past run")
+    (old_b / "mock-ezitxt.sqlite3").write_bytes(b"not a database")
+    options_b = ["--no-restart", "--fresh", "--log-level", "warning", "--timing-scale", "0.5",
+                 "--hook-timeout", "2.5", "--fallback-limit", "3"]  # fmt: skip
     with (
         StackCli("--port-base", str(base_a), cwd=tmp_path) as a,
-        StackCli("--port-base", str(base_b), "--no-restart", cwd=tmp_path) as b,
+        StackCli("--port-base", str(base_b), *options_b, cwd=tmp_path) as b,
     ):
         out_a, out_b = a.wait_for(SERVING), b.wait_for(SERVING)
         folder_a, folder_b = tmp_path / f"var/stack-{base_a}", tmp_path / f"var/stack-{base_b}"
@@ -67,6 +73,17 @@ def test_two_stacks_keep_apart_and_a_folder_in_use_is_refused_untouched(tmp_path
         # Each CA still opens its own connector (B's start rewrote A's CA before).
         for info, ca in ((info_a, ca_a), (info_b, ca_b)):
             assert requests.get(f"{info['connector']}/healthz", verify=str(ca), timeout=5).ok
+        # --fresh emptied B's folder; the options reached the servers.
+        assert not (old_b / "logs/old.log").exists()
+        commands = {
+            name: Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            for name, pid in info_b["children"].items()
+        }
+        assert b"--timing-scale 0.5" in b" ".join(commands["mock EZITXT"])
+        for name in ("mock EZITXT", "connector", "mock Okta"):
+            assert b"warning" in commands[name], name
+        okta_command = b" ".join(commands["mock Okta"])
+        assert b"--hook-timeout 2.5" in okta_command and b"--fallback-limit 3" in okta_command
         # Each Mobile Report holds its own demo message only: two databases.
         for info, out in ((info_a, out_a), (info_b, out_b)):
             report = requests.get(f"{info['ezitxt']}/api/reports/mobile", timeout=5).json()
