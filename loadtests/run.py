@@ -56,7 +56,7 @@ examples:
 """
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m loadtests.run",
         description=DESCRIPTION,
@@ -132,6 +132,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(default 0: one local process)",
     )
     how.add_argument("--out", type=Path, help="reports folder (default var/load/<run>)")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.target and args.fault != "none":
         parser.error("--fault needs the stack's mock EZITXT: not with --target")
