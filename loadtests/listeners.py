@@ -14,6 +14,7 @@ says so, and exits with 130; its figures are still written.
 from __future__ import annotations
 
 import logging
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,9 @@ def check_options(environment: Environment, **_: Any) -> None:
     options = environment.parsed_options
     if options is None or not _in_charge(environment):
         return
+    # The runner stops Locust with one SIGINT; a Locust started with SIGINT ignored (inherited
+    # from a shell's background job) would never hear it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _budgets(environment)
     except (OSError, ValueError) as exc:

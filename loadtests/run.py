@@ -259,6 +259,9 @@ def run_locust(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Ctrl-C must stop the run even when this process was started with SIGINT ignored (a
+    # shell's background job, some CI runners), which Python would otherwise leave ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     shape, fault = chosen_shape(args), FAULTS[args.fault]
     print(
