@@ -65,7 +65,13 @@ class Timeline:
         self.snapshots: dict[str, list[Snapshot]] = {}
 
     def record(self, name: str, snapshot: Snapshot) -> None:
-        self.snapshots.setdefault(name, []).append(snapshot)
+        """Add a snapshot; one taken in a second already held replaces it (the last sample,
+        when Locust quits, may fall in the second of the one before)."""
+        series = self.snapshots.setdefault(name, [])
+        if series and series[-1].second == snapshot.second:
+            series[-1] = snapshot
+        else:
+            series.append(snapshot)
 
     def points(self, name: str) -> list[Point]:
         series = self.snapshots.get(name, [])

@@ -58,7 +58,10 @@ def test_a_smoke_run_drives_the_whole_chain_and_holds_its_budgets(tmp_path: Path
     assert verdict["shape"]["name"] == "smoke" and verdict["fault"]["name"] == "none"
     assert {b["name"] for b in verdict["budgets"]} >= {"hook: sms", "okta: flow", "Aggregated"}
     assert all(b["pass"] for b in verdict["budgets"])
-    assert verdict["arrival_rate_at_peak"] > 0
+    # The rate reached, from the timeline, agrees with the one read from Locust's history.
+    printed = re.search(r"held its peak \(s [\d-]+\): (\d+)/s", done.stdout)
+    assert printed, done.stdout[-2000:]
+    assert verdict["arrival_rate_at_peak"] == pytest.approx(int(printed.group(1)), rel=0.25)
     assert "data:image/png;base64," in (out / "summary.html").read_text()
     # The latency timeline starts in the run's first seconds (Locust's charts did not).
     with (out / "timeline.csv").open() as file:

@@ -46,6 +46,13 @@ def test_the_timeline_has_percentiles_from_the_first_second_then_a_sliding_windo
     assert points[3].p99_ms == 200  # 4 s: the slow first second is still in the window
 
 
+def test_a_second_sample_in_the_same_second_replaces_the_first() -> None:
+    timeline = Timeline()
+    timeline.record("hook: sms", Snapshot(10, 190, 0, counts((3, 190))))
+    timeline.record("hook: sms", Snapshot(10, 200, 0, counts((3, 200))))  # the final sample
+    assert timeline.snapshots["hook: sms"] == [Snapshot(10, 200, 0, counts((3, 200)))]
+
+
 @pytest.fixture
 def smoke() -> budgets.Budgets:
     return budgets.load("smoke")
