@@ -143,7 +143,10 @@ def plot(
         limits = budgets.limits_for(name)
         seconds = [p.second for p in points]
         for metric in PERCENTILE_METRICS:
-            values = [getattr(p, metric) for p in points]
+            # A log axis cannot show 0 ms (Locust rounds sub-millisecond answers to 0).
+            values = [
+                None if v is None else max(v, 1.0) for v in (getattr(p, metric) for p in points)
+            ]
             label = metric.removesuffix("_ms")
             axis.plot(seconds, values, color=COLOURS[metric], label=label, linewidth=1.5)
             if metric in limits:
