@@ -33,6 +33,13 @@ class PerNumberLimit:
         self._last[key] = now
         return True
 
+    def wait_s(self, phone: str) -> float:
+        """Seconds until the number may have its next challenge (0 when it may now)."""
+        last = self._last.get("".join(ch for ch in phone if ch.isdigit()))
+        if last is None:
+            return 0.0
+        return max(0.0, self.interval_s - (self._clock() - last))
+
 
 class SlidingWindow:
     """At most ``limit`` events per ``window_s`` seconds."""
