@@ -13,10 +13,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 
-from loadtests.bench.harness import free_port
 from loadtests.expect import FAULTS
 from loadtests.history import connector_rate
 from loadtests.stages import HOOK_USER_RATE, SHAPES, Shape
+from mocks.common.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "load"

@@ -11,6 +11,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from mocks.okta import defaults as okta_defaults
+
 if TYPE_CHECKING:
     from mocks.stack.stack import Stack
 
@@ -82,25 +84,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hook-timeout",
         type=float,
-        default=3.0,
+        default=okta_defaults.HOOK_TIMEOUT_S,
         help="seconds mock Okta waits for the hook (default %(default)s, as Okta)",
     )
     parser.add_argument(
         "--fallback-limit",
         type=int,
-        default=10,
+        default=okta_defaults.FALLBACK_LIMIT,
         help="sends a minute Okta's own fallback provider allows (default %(default)s)",
     )
     parser.add_argument(
         "--max-hooks-in-flight",
         type=int,
-        default=75,
+        default=okta_defaults.MAX_HOOKS_IN_FLIGHT,
         help="mock Okta's limit on hook calls in flight (default %(default)s, as a paid org)",
     )
     parser.add_argument(
         "--challenge-interval",
         type=float,
-        default=30.0,
+        default=okta_defaults.CHALLENGE_INTERVAL_S,
         help="Okta's seconds between challenges to one number (default %(default)s; "
         "0 for load runs)",
     )

@@ -10,7 +10,6 @@ first, so SQLite is closed cleanly.
 from __future__ import annotations
 
 import os
-import random
 import secrets
 import shutil
 import socket
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from mocks.common.ports import free_port_base as free_port_base
+from mocks.okta import defaults as okta_defaults
 from mocks.stack.processes import PortBusy, ServerProcess
 from mocks.stack.state import LOCK_FILE, StackInfo, StateFolder, default_folder
 from mocks.stack.tls import TlsFiles, make_certificates
@@ -26,26 +27,6 @@ from mocks.stack.tls import TlsFiles, make_certificates
 DEFAULT_PORT_BASE = 8400
 HOST = "127.0.0.1"
 PORT_WAIT_S = 10.0
-
-
-def free_port_base(low: int = 20_000, high: int = 60_000) -> int:
-    """A base B with B, B+1 and B+2 all free on 127.0.0.1 (bounded tries), for tests and
-    load runs that must not collide with a stack already running on the default ports."""
-    for _ in range(50):
-        base = random.randrange(low, high)
-        sockets: list[socket.socket] = []
-        try:
-            for port in (base, base + 1, base + 2):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind((HOST, port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no three consecutive free ports")
 
 
 def port_free(port: int) -> bool:
@@ -80,10 +61,10 @@ class Stack:
         workdir: Path | None = None,
         connector_workers: int = 1,
         timing_scale: float = 1.0,
-        challenge_interval_s: float = 30.0,
-        max_hooks_in_flight: int = 75,
-        hook_timeout_s: float = 3.0,
-        fallback_limit: int = 10,
+        challenge_interval_s: float = okta_defaults.CHALLENGE_INTERVAL_S,
+        max_hooks_in_flight: int = okta_defaults.MAX_HOOKS_IN_FLIGHT,
+        hook_timeout_s: float = okta_defaults.HOOK_TIMEOUT_S,
+        fallback_limit: int = okta_defaults.FALLBACK_LIMIT,
         log_level: str = "info",
         fresh: bool = False,
         api_token: str | None = None,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mocks.stack.stack import free_port_base
+from mocks.common.ports import free_port_base
 from tests.e2e.stack_cli import CLI, SERVING, StackCli
 
 README = Path(__file__).resolve().parents[2] / "README.md"

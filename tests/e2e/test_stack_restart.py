@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from mocks.stack.stack import free_port_base
+from mocks.common.ports import free_port_base
 from tests.e2e.stack_cli import SERVING, StackCli
 
 BACK = "mock EZITXT is back on port"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mocks.stack.stack import free_port_base
+from mocks.common.ports import free_port_base
 from tests.e2e.stack_cli import SERVING, StackCli
 
 DEMO_ID = "transactionId="

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from loadtests.stages import SHAPES
-from mocks.stack.stack import Stack, free_port_base
+from mocks.common.ports import free_port_base
+from mocks.stack.stack import Stack
 from mocks.stack.wiring import Wiring, wire
 
 ROOT = Path(__file__).resolve().parents[2]
