@@ -99,9 +99,13 @@ def test_a_distributed_run_at_a_target_is_judged_once_on_the_master(
     stack, wiring = connector
     before = stack_message_count(stack)
     out = tmp_path / "distributed"
+    # What is tested is where the verdict is made, not this machine's latency under whatever
+    # else runs on it: every answer within Okta's 3 s and none failed, the checks of any shape.
+    loose = tmp_path / "budgets.toml"
+    loose.write_text('[shape.smoke."*"]\nmax_ms = 3000\nfail_ratio = 0.0\n')
     done = run_load(
         "--target", stack.urls.connector, "--workers", "2", "--rate", "20", "--duration", "4",
-        "--out", str(out), env=target_env(wiring),
+        "--budgets", str(loose), "--out", str(out), env=target_env(wiring),
     )  # fmt: skip
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
