@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -21,14 +22,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from connector import answers, logs
-from connector.answers import ErrorCause
-from connector.endpoint import HOOK_PATH, HookEndpoint, HookFastPath
+from connector import logs, refusals
+from connector.endpoint import HOOK_PATHS, HookEndpoint, HookFastPath
 from connector.gateway import EzitxtGateway, Gateway
 from connector.hook import TelephonyHook
+from connector.outcomes import Outcomes
+from connector.refusals import Refusal
 from connector.settings import Settings, load_settings
 from connector.validation import RequestValidator
 
+JSON = "application/json"
 READY_CACHE_S = 2.0
 READY_PING_TIMEOUT_S = 1.0
 
@@ -55,6 +58,7 @@ def create_app(
         gateway = owned
     hook = TelephonyHook(settings, gateway, RequestValidator())
     endpoint = HookEndpoint(hook, call_log or logs.CallLog(settings.log_format))
+    hook_route = partial(Route, endpoint=endpoint, methods=["POST"])
     readiness = _Readiness(gateway)
 
     @contextlib.asynccontextmanager
@@ -92,36 +96,33 @@ def create_app(
     app = _HookApp(
         endpoint,
         routes=[
-            Route(HOOK_PATH, endpoint, methods=["POST"]),
+            *(hook_route(path) for path in sorted(HOOK_PATHS)),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
         ],
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        exception_handlers=_error_handlers(hook.outcomes),
         lifespan=lifespan,
     )
     return app
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    summary = "No such endpoint." if status == 404 else "Method not allowed."
-    answer = answers.error(
-        status,
-        summary,
-        [ErrorCause(summary, f"http_{status}", location_type="url", location=request.url.path)],
-        outcome=f"http_{status}",
-    )
-    return Response(answer.body, status_code=status, media_type="application/json")
+def _error_handlers(outcomes: Outcomes) -> dict[Any, Any]:
+    """Starlette's 404, 405 and 500, answered from the outcome table, Okta-shaped."""
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        if status in (404, 405):
+            reason = refusals.NOT_FOUND if status == 404 else refusals.METHOD_NOT_ALLOWED
+            answer = outcomes.refused(Refusal(reason, location=request.url.path))
+        else:
+            answer = outcomes.internal_error()
+        return Response(answer.body, status_code=answer.http_status, media_type=JSON)
 
-async def _internal_error(request: Request, exc: Exception) -> Response:
-    answer = answers.error(
-        500,
-        "Internal error.",
-        [ErrorCause("Internal error", "internal_error", location_type="hook")],
-        outcome="internal_error",
-    )
-    return Response(answer.body, status_code=500, media_type="application/json")
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        answer = outcomes.internal_error()
+        return Response(answer.body, status_code=answer.http_status, media_type=JSON)
+
+    return {HTTPException: http_error, Exception: internal_error}
 
 
 class _HookApp(Starlette):

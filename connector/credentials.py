@@ -8,11 +8,11 @@ credential, so that such a request never reaches the gateway.
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
 from functools import lru_cache
 
 from connector.errors import CredentialError
+from connector.refusals import AMBIGUOUS_CREDENTIAL, MISSING_CREDENTIAL, Refusal
 
 MAX_CREDENTIAL_CHARS = 1024
 
@@ -38,9 +38,27 @@ def parse_basic(value: str | None) -> BasicCredential:
         raise CredentialError("malformed_credential")
     try:
         decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
+        # binascii.Error (not base64), a byte outside ASCII in the token (``Basic \xe9``,
+        # once a 500), and UnicodeDecodeError (decoded, but not UTF-8): all ValueErrors.
         raise CredentialError("malformed_credential") from None
     application, colon, password = decoded.partition(":")
     if not colon or not application or not password or not decoded.isprintable():
         raise CredentialError("malformed_credential")
     return BasicCredential(header_value=f"Basic {token.strip()}", application=application)
+
+
+def read_credential(values: tuple[str, ...]) -> BasicCredential | Refusal:
+    """The credential in the auth field's values (every occurrence of the header, in order).
+
+    Two occurrences are refused, whatever they hold: which one would the gateway judge, and
+    which one would a replay be matched against? The credential is ambiguous.
+    """
+    if not values:
+        return Refusal(MISSING_CREDENTIAL)
+    if len(values) > 1:
+        return Refusal(AMBIGUOUS_CREDENTIAL)
+    try:
+        return parse_basic(values[0])
+    except CredentialError as exc:
+        return Refusal(exc.reason)

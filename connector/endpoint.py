@@ -1,8 +1,9 @@
 """The hook's HTTP adapter: a plain ASGI endpoint for ``POST /okta/telephony``.
 
-It reads the body under the size cap, hands it to ``TelephonyHook`` under the budget and writes
-the answer and the call's log line. Plain ASGI rather than a Starlette request/response
-function: this is the hot path, and the wrappers cost a measurable share of it.
+It reads the auth field and the body (under the size cap and the hook's deadline), hands them
+to ``TelephonyHook`` as a ``HookCall``, and writes the answer and the call's one log line,
+built from what the hook decided. Every answer comes from ``connector.outcomes``. Plain ASGI
+rather than a Starlette request/response function: this is the hot path.
 """
 
 from __future__ import annotations
@@ -12,43 +13,43 @@ import time
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from connector import answers, logs
-from connector.answers import Answer, ErrorCause
-from connector.deadlines import Deadlines
+from connector import logs
+from connector.call_fields import call_fields
 from connector.errors import BodyTooLarge
-from connector.hook import HookCall, TelephonyHook
+from connector.hook import Handled, HookCall, TelephonyHook
+from connector.refusals import BODY_TIMEOUT, TOO_LARGE, Refusal
 
 HOOK_PATH = "/okta/telephony"
+# Admins paste the URL with or without the slash, and Okta never follows a redirect
+# (CONTRACT.md §1): both are the hook.
+HOOK_PATHS = frozenset({HOOK_PATH, HOOK_PATH + "/"})
 
 log = logging.getLogger(logs.HOOK_LOGGER)
 
 
 class HookEndpoint:
-    def __init__(
-        self, hook: TelephonyHook, call_log: logs.CallLog, deadlines: Deadlines | None = None
-    ) -> None:
+    def __init__(self, hook: TelephonyHook, call_log: logs.CallLog) -> None:
         self.hook = hook
         self.call_log = call_log
-        self.deadlines = deadlines or Deadlines()
+        self.deadlines = hook.deadlines
         self.auth_header = hook.settings.auth_field.lower().encode("latin-1")
         self.max_body = hook.settings.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         arrived = time.monotonic()
-        authorization: str | None = None
+        authorizations: list[str] = []
         declared = -1
         for name, value in scope["headers"]:
             if name == self.auth_header:
-                authorization = value.decode("latin-1")
+                # Header bytes are latin-1 by HTTP's rules: any byte decodes, and the
+                # credential's own check refuses what is not ASCII base64.
+                authorizations.append(value.decode("latin-1"))
             elif name == b"content-length" and value.isdigit():
                 declared = int(value)
-        call = HookCall(authorization=authorization, arrived=arrived, log={})
-        answer = await self._answer(call, declared, receive, arrived)
-        fields = call.log
-        fields["outcome"] = answer.outcome
-        fields["http_status"] = answer.http_status
-        fields["duration_ms"] = round((time.monotonic() - arrived) * 1000, 1)
-        self.call_log.write(fields)
+        handled = await self._handle(tuple(authorizations), declared, receive, arrived)
+        answer = handled.answer
+        duration_ms = round((time.monotonic() - arrived) * 1000, 1)
+        self.call_log.write(call_fields(handled, duration_ms=duration_ms))
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(answer.body)).encode()),
@@ -59,39 +60,26 @@ class HookEndpoint:
         )
         await send({"type": "http.response.body", "body": answer.body})
 
-    async def _answer(
-        self, call: HookCall, declared: int, receive: Receive, arrived: float
-    ) -> Answer:
+    async def _handle(
+        self, authorizations: tuple[str, ...], declared: int, receive: Receive, arrived: float
+    ) -> Handled:
+        outcomes = self.hook.outcomes
         try:
-            # Nothing may answer later than the budget, whatever the client or gateway does.
-            with self.deadlines.guard(arrived + self.hook.budget_s):
-                body = await self._read_body(declared, receive)
-                return await self.hook.handle(body, call)
-        except BodyTooLarge:
-            return answers.error(
-                413,
-                "The request body is too large.",
-                [ErrorCause("Body over the size limit", "body_too_large", location="$")],
-                outcome="too_large",
-            )
-        except TimeoutError:
-            # The gateway's own deadline comes first; past this point the SMS may have left.
-            if "event_id" in call.log:
-                return self.hook.pending("budget_exhausted")
-            return answers.error(
-                408,
-                "The request body did not arrive in time.",
-                [ErrorCause("Body not received within the budget", "body_timeout", location="$")],
-                outcome="body_timeout",
-            )
+            try:
+                with self.deadlines.guard(self.hook.deadline(arrived)):
+                    body = await self._read_body(declared, receive)
+            except BodyTooLarge:
+                refusal = Refusal(TOO_LARGE)
+                return Handled(outcomes.refused(refusal), decision=refusal)
+            except TimeoutError:
+                refusal = Refusal(BODY_TIMEOUT)
+                return Handled(outcomes.refused(refusal), decision=refusal)
+            # The hook holds its own deadline from here, and answers PENDING past it once a
+            # send has started.
+            return await self.hook.handle(HookCall(authorizations, body, arrived))
         except Exception:
-            log.exception("hook call failed", extra={"fields": dict(call.log)})
-            return answers.error(
-                500,
-                "The hook failed unexpectedly; no message was confirmed.",
-                [ErrorCause("Internal error", "internal_error", location_type="hook")],
-                outcome="internal_error",
-            )
+            log.exception("hook call failed")
+            return Handled(outcomes.internal_error())
 
     async def _read_body(self, declared: int, receive: Receive) -> bytes:
         if declared > self.max_body:
@@ -118,7 +106,7 @@ class HookFastPath:
         self.endpoint = endpoint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == HOOK_PATH and scope["method"] == "POST":
+        if scope["type"] == "http" and scope["path"] in HOOK_PATHS and scope["method"] == "POST":
             await self.endpoint(scope, receive, send)
         else:
             await self.app(scope, receive, send)

@@ -1,5 +1,5 @@
-"""The connector's exceptions, each mapped to one row of DESIGN.md's outcome table in
-``connector.hook``::
+"""The connector's exceptions, each mapped to one row of DESIGN.md's outcome table by
+``connector.outcomes`` (by type, never by message)::
 
     HookError
     ├── RequestRefused          the request itself is unusable; nothing is sent

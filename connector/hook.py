@@ -1,210 +1,213 @@
-"""The telephony hook from body bytes to answer: credential → parse → schema → phone number →
-channel → policy → gateway → answer. The HTTP route (``connector.app``) only reads the body and
-writes the answer; every row of DESIGN.md's outcome table is decided here.
+"""The telephony hook's orchestrator: the pure steps in order, and the two pieces of I/O between
+them (the replay store, the gateway), under the hook's own deadline.
+
+    credential → parse → decide → [replay store → gateway → replay store] → answer
+
+Every decision is a pure function elsewhere (``credentials.read_credential``,
+``request.parse_request``, ``decisions.decide``, ``replays.compare``, ``outcomes.Outcomes``);
+what happened is returned as values (``Handled``), from which the log line is built at the end
+(``call_fields``). Once a send has started, whatever ends the call (the deadline, a
+cancellation, an error) leaves "may have been sent" in the replay store, so that a repeat of the
+event never sends a second SMS.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-import orjson
-
-from connector import answers
-from connector.answers import Answer, ErrorCause
-from connector.credentials import parse_basic
+from connector import logs
+from connector.answers import Answer
+from connector.credentials import BasicCredential, read_credential
+from connector.deadlines import Deadlines
+from connector.decisions import Policy, Send, decide
 from connector.errors import (
-    CredentialError,
     GatewayError,
     GatewayNoAnswer,
     GatewayRejectedCredential,
-    GatewayRejectedMessage,
     GatewayUnavailable,
-    UnusableNumber,
 )
-from connector.gateway import Gateway, OutboundSms
-from connector.phone import mask, normalise
-from connector.replays import RecentEvents
+from connector.gateway import Gateway
+from connector.outcomes import GatewayResult, Outcomes
+from connector.refusals import Refusal
+from connector.replays import (
+    Fingerprints,
+    Held,
+    MemoryReplayStore,
+    Owned,
+    Remembered,
+    ReplayStore,
+    Verdict,
+    compare,
+)
+from connector.request import HookRequest, parse_request
 from connector.settings import Settings
 from connector.validation import RequestValidator
 
-# Room left after the gateway call to build and write the answer inside the budget.
-ANSWER_MARGIN_S = 0.05
-VOICE_CHANNELS = frozenset({"voice", "voice call", "call"})
-# The schema enumerates requestType; logs carry its last part ("mfa-verification").
-SHORT_REQUEST_TYPES = {
-    f"com.okta.user.telephony.{short}": short
-    for short in ("pre-enrollment", "mfa-verification", "account-unlock", "password-reset")
-}
+# The gateway is told to be done this long before the budget ends, and the hook cuts its own
+# wait this long before: the gateway's own timeout (which knows whether the request left)
+# comes first, the hook's deadline is the backstop, and the answer still leaves in time.
+GATEWAY_MARGIN_S = 0.05
+HOOK_MARGIN_S = 0.01
 
-# errorSummary texts Okta shows to end users (CONTRACT.md §2): fixed, no personal data.
-USER_VOICE = "Voice calls are not available. Please choose to get your code by text message."
-USER_NUMBER = (
-    "Your phone number cannot receive text messages. Check the number, or ask your administrator."
-)
-USER_POLICY = "Text messages cannot be sent to this phone number's country. Ask your administrator."
-USER_REJECTED = (
-    "Your code could not be sent by text message. Check your phone number and try again."
-)
+log = logging.getLogger(logs.HOOK_LOGGER)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class HookCall:
-    """What one hook call carries through the pipeline; ``log`` becomes its log line."""
+    """One call as the HTTP adapter read it."""
 
-    authorization: str | None
-    arrived: float  # time.monotonic() when the request arrived
-    log: dict[str, Any]
+    authorizations: tuple[str, ...]  # every value of the auth field, in order
+    body: bytes
+    arrived: float  # time.monotonic() at arrival
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    """What became of a request the policy let through."""
+
+    result: GatewayResult
+    replayed: bool = False  # answered from the first call of the same event
+    event_id_reused: bool = False  # the eventId came before with another message
+    other_credential: bool = False  # the eventId came before with another credential
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """The answer, and the values it was decided from (for the log line)."""
+
+    answer: Answer
+    request: HookRequest | None = None
+    decision: Refusal | Send | None = None
+    trip: Trip | None = None
 
 
 class TelephonyHook:
-    """The hook's decisions; built once per app with its settings, validator and gateway."""
+    """Built once per app with its settings, validator, gateway and replay store."""
 
-    def __init__(self, settings: Settings, gateway: Gateway, validator: RequestValidator) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        gateway: Gateway,
+        validator: RequestValidator,
+        *,
+        replays: ReplayStore | None = None,
+        deadlines: Deadlines | None = None,
+    ) -> None:
         self.settings = settings
         self.gateway = gateway
         self.validator = validator
         self.budget_s = settings.budget_ms / 1000
-        self.allowed_regions = settings.allowed_region_set
-        self.default_region = settings.default_region
-        self.recent = RecentEvents()
+        self.policy = Policy.from_settings(settings)
+        self.outcomes = Outcomes(provider=settings.provider_name, auth_field=settings.auth_field)
+        self.replays: ReplayStore = replays if replays is not None else MemoryReplayStore()
+        self.deadlines = deadlines or Deadlines()
+        self.fingerprints = Fingerprints.fresh()
 
-    async def handle(self, body: bytes, call: HookCall) -> Answer:
-        log = call.log
-        try:
-            credential = parse_basic(call.authorization)
-        except CredentialError as exc:
-            return self._unauthorized(exc.reason)
-        try:
-            document = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return answers.error(
-                400,
-                "The request body is not JSON.",
-                [ErrorCause("Body is not valid JSON", "invalid_json", location="$")],
-                outcome="bad_json",
-            )
-        causes, unknown = self.validator.check(document)
-        if causes:
-            log["schema_errors"] = [c.location for c in causes]
-            return answers.error(
-                400,
-                "The request does not match Okta's telephony hook contract.",
-                causes,
-                outcome="schema_invalid",
-            )
-        self._describe(document, log)
-        if unknown:
-            log["unknown_fields"] = unknown
-        profile = document["data"]["messageProfile"]
-        if log["channel"] in VOICE_CHANNELS:
-            return self._user_error(USER_VOICE, "voice_not_offered", "deliveryChannel")
-        try:
-            destination = normalise(profile["phoneNumber"], self.default_region)
-        except UnusableNumber as exc:
-            log["number_problem"] = exc.reason
-            return self._user_error(USER_NUMBER, "unusable_number", "phoneNumber")
-        log["country"] = destination.region
-        if self.allowed_regions and destination.region not in self.allowed_regions:
-            return self._user_error(USER_POLICY, "blocked_by_policy", "phoneNumber")
-        sms = OutboundSms(destination.e164, profile["msgTemplate"], document["eventId"])
-        key = f"{credential.application}\n{sms.reference}"
-        while (earlier := self.recent.previous(key)) is not None:
-            answer = earlier if isinstance(earlier, Answer) else await earlier
-            if answer is not None:
-                log["replay_of"] = answer.outcome
-                return replace(answer, outcome="replayed")
-            # The earlier call sent nothing: this one tries afresh.
-        answer = None
-        try:
-            answer = await self._send(sms, credential.header_value, call)
-            return answer
-        finally:
-            self.recent.settle(key, answer)
+    def deadline(self, arrived: float) -> float:
+        """When the hook stops waiting on anything, for a call that arrived at ``arrived``."""
+        return arrived + self.budget_s - HOOK_MARGIN_S
 
-    async def _send(self, sms: OutboundSms, authorization: str, call: HookCall) -> Answer:
-        log = call.log
-        remaining = self.budget_s - (time.monotonic() - call.arrived) - ANSWER_MARGIN_S
-        try:
-            receipt = await self.gateway.send(sms, authorization=authorization, timeout_s=remaining)
-        except GatewayError as exc:
-            log["gateway_status"] = exc.http_status
-            log["gateway_reason"] = exc.reason
-            return self._gateway_failure(exc)
-        log["gateway_status"] = receipt.http_status
-        log["message_id"] = receipt.message_id
-        if receipt.message_id is None:
-            return self.pending("accepted_without_id")
-        return answers.command(
-            "SUCCESSFUL",
-            provider=self.settings.provider_name,
-            transaction_id=receipt.message_id,
-            metadata=f"accepted by gateway (HTTP {receipt.http_status})",
-            outcome="sent",
-        )
+    async def handle(self, call: HookCall) -> Handled:
+        credential = read_credential(call.authorizations)
+        if isinstance(credential, Refusal):
+            return Handled(self.outcomes.refused(credential), decision=credential)
+        request = parse_request(call.body, self.validator)
+        if isinstance(request, Refusal):
+            return Handled(self.outcomes.refused(request), decision=request)
+        decision = decide(request, self.policy)
+        if isinstance(decision, Refusal):
+            return Handled(self.outcomes.refused(decision), request, decision)
+        trip = await self._send_once(credential, decision, call.arrived)
+        if trip.replayed:
+            answer = self.outcomes.replayed(trip.result)
+        else:
+            answer = self.outcomes.answer_for(trip.result)
+        return Handled(answer, request, decision, trip)
 
-    def _describe(self, document: dict[str, Any], log: dict[str, Any]) -> None:
-        profile = document["data"]["messageProfile"]
-        log["event_id"] = document["eventId"]
-        log["okta_request_id"] = document["data"]["context"]["request"]["id"]
-        log["request_type"] = SHORT_REQUEST_TYPES[document["requestType"]]
-        log["channel"] = profile["deliveryChannel"].lower()
-        log["number"] = mask(profile["phoneNumber"])
-
-    def _gateway_failure(self, exc: GatewayError) -> Answer:
-        if isinstance(exc, GatewayNoAnswer):
-            return self.pending(exc.reason)
-        if isinstance(exc, GatewayRejectedCredential):
-            return self._unauthorized("credential_rejected_by_gateway")
-        if isinstance(exc, GatewayRejectedMessage):
-            field = "msgTemplate" if exc.field == "content" else "phoneNumber"
-            location = f"$.data.messageProfile.{field}"
-            return answers.error(
-                200,
-                USER_REJECTED,
-                [ErrorCause("The SMS gateway refused the message", exc.reason, location=location)],
-                outcome="rejected_by_gateway",
-            )
-        assert isinstance(exc, GatewayUnavailable)
-        return answers.error(
-            503,
-            "The SMS gateway is unavailable; no message was sent.",
-            [ErrorCause("Gateway unavailable", exc.reason, location_type="gateway")],
-            outcome="gateway_unavailable",
-        )
-
-    def pending(self, reason: str) -> Answer:
-        # The SMS may be on its way: a failure answer would make Okta send a second one.
-        return answers.command(
-            "PENDING",
-            provider=self.settings.provider_name,
-            transaction_id=None,
-            metadata=f"sent, not confirmed within the budget ({reason})",
-            outcome="pending",
-        )
-
-    def _unauthorized(self, reason: str) -> Answer:
-        return answers.error(
-            401,
-            "The hook's credential is missing, malformed or not accepted.",
-            [
-                ErrorCause(
-                    "Check the Authentication Secret of the inline hook in Okta",
-                    reason,
-                    location_type="header",
-                    location=self.settings.auth_field,
+    async def _send_once(self, credential: BasicCredential, send: Send, arrived: float) -> Trip:
+        stamp = self.fingerprints.stamp(credential.header_value, send.sms)
+        key = self.fingerprints.event_key(credential.application, send.sms.reference)
+        reused = False
+        while True:
+            claim = await self.replays.claim(key, stamp)
+            if isinstance(claim, Owned):
+                result = await self._send(key, claim, credential, send, arrived)
+                return Trip(result, event_id_reused=reused)
+            verdict = compare(stamp, claim.stamp)
+            if verdict is Verdict.OTHER_CREDENTIAL:
+                # Not this caller's to replay: the gateway judges the credential, and what it
+                # answers is not remembered.
+                result = await self._send(None, None, credential, send, arrived)
+                return Trip(result, event_id_reused=reused, other_credential=True)
+            if verdict is Verdict.OTHER_MESSAGE:
+                if reused:  # two messages' digests under one key: never seen, never replayed
+                    result = await self._send(None, None, credential, send, arrived)
+                    return Trip(result, event_id_reused=True)
+                reused = True
+                key = self.fingerprints.event_key(
+                    credential.application, send.sms.reference, stamp.message
                 )
-            ],
-            outcome=reason,
-            headers=((b"www-authenticate", b'Basic realm="ezitxt-okta"'),),
-        )
+                continue
+            if isinstance(claim, Held):
+                return Trip(claim.result, replayed=True, event_id_reused=reused)
+            earlier = await self._wait(claim.wait, arrived)
+            if earlier is not None:
+                return Trip(earlier, replayed=True, event_id_reused=reused)
+            # The earlier call sent nothing: this one tries afresh.
 
-    @staticmethod
-    def _user_error(summary: str, reason: str, field: str) -> Answer:
-        return answers.error(
-            200,
-            summary,
-            [ErrorCause(summary, reason, location=f"$.data.messageProfile.{field}")],
-            outcome=reason,
-        )
+    async def _wait(
+        self, wait: Callable[[], Awaitable[Remembered | None]], arrived: float
+    ) -> Remembered | None:
+        try:
+            with self.deadlines.guard(self.deadline(arrived)):
+                result: Remembered | None = await wait()
+                return result
+        except TimeoutError:
+            # The first call of this event is still out and may send: a failure answer here
+            # would make Okta send another SMS (CONTRACT.md §2).
+            return GatewayNoAnswer("budget_exhausted_waiting_for_first_call")
+
+    async def _send(
+        self,
+        key: bytes | None,
+        claim: Owned | None,
+        credential: BasicCredential,
+        send: Send,
+        arrived: float,
+    ) -> GatewayResult:
+        """The gateway call, and the replay store told of its end whatever that end is."""
+        result: GatewayResult | None = None
+        timeout_s = arrived + self.budget_s - GATEWAY_MARGIN_S - time.monotonic()
+        try:
+            with self.deadlines.guard(self.deadline(arrived)):
+                result = await self.gateway.send(
+                    send.sms, authorization=credential.header_value, timeout_s=timeout_s
+                )
+        except GatewayError as exc:
+            result = exc
+        except TimeoutError:
+            # The hook's deadline, not the gateway's own timeout: the request may have left.
+            result = GatewayNoAnswer("budget_exhausted")
+        except Exception:
+            log.exception("gateway call failed unexpectedly")
+            result = GatewayNoAnswer("send_failed_unexpectedly")
+        finally:
+            if claim is not None and key is not None:
+                await self.replays.settle(key, claim, _remembered(result))
+        return result
+
+
+def _remembered(result: GatewayResult | None) -> Remembered | None:
+    """What a repeat of the event may be answered with. ``None`` (the call was cancelled
+    mid-send): it may have been sent."""
+    if result is None:
+        return GatewayNoAnswer("cancelled_while_sending")
+    if isinstance(result, GatewayUnavailable | GatewayRejectedCredential):
+        return None  # nothing was sent: a repeat tries afresh
+    if isinstance(result, Remembered):
+        return result
+    # A gateway error of no known kind is answered PENDING (connector.outcomes): remembered so.
+    return GatewayNoAnswer(result.reason, http_status=result.http_status)

@@ -1,86 +1,252 @@
-"""One SMS per Okta event: a call whose ``eventId`` was already sent gets the first answer again.
+"""One SMS per Okta event: a repeat of an event gets the first call's answer, never a second send.
 
 Okta's ``eventId`` is unique per call and Okta advises de-duplicating on it (CONTRACT.md §1);
-EZITXT has no idempotency key, so a repeated submit would send and bill a second SMS. Answers are
-kept in process memory (DESIGN.md decision 6) for ``ttl_s`` (about an OTP's life), at most
-``max_entries`` of them.
+EZITXT has no idempotency key, so a repeated submit would send and bill a second SMS.
 
-Cheap on the hot path, where nearly every event is new: no future unless a repeat arrives while
-the first call is still out, and answers kept as tuples of immutable values, which the garbage
-collector does not track (a dataclass each cost the p99 several milliseconds in GC passes).
+An event is keyed by application and ``eventId``, and remembered with a ``Stamp``: a keyed
+digest of the credential and a fingerprint of the message (destination and text). A repeat is
+answered from memory only when both match, compared in constant time (``hmac.compare_digest``):
+
+- another credential (a wrong or rotated password) goes to the gateway like any call, which
+  judges it; what it gets is not remembered, so it can neither take nor spoil the event;
+- the same credential with another message is not a repeat: it is sent, logged as
+  ``event_id_reused``, and remembered under a key of its own (event and message), so that its
+  own repeats are answered from memory in turn.
+
+The store is a Protocol (``claim`` / ``settle``, async so that a networked store can implement
+it); ``MemoryReplayStore`` keeps the events in this process (DESIGN.md decision 6).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hmac
+import secrets
+import struct
 import time
-from collections import OrderedDict
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+from hashlib import blake2b
+from typing import Protocol
 
-from connector.answers import Answer
+from connector.errors import GatewayNoAnswer, GatewayRejectedMessage
+from connector.gateway import GatewayReceipt, OutboundSms
 
-# Outcomes after which an SMS went, or may have gone, or the gateway said no for good: a repeat
-# must not send again. Failures that sent nothing (gateway down, credential refused) are not
-# kept, so a repeat tries afresh.
-FINAL_OUTCOMES = frozenset({"sent", "pending", "rejected_by_gateway"})
+# What a repeat may be answered with: an SMS went, may have gone, or the gateway refused it
+# for good. Failures that sent nothing (gateway down, credential refused) are not kept, so a
+# repeat tries afresh.
+Remembered = GatewayReceipt | GatewayNoAnswer | GatewayRejectedMessage
+DIGEST_BYTES = 16
+# Okta's OTPs live about 5 minutes (CONTRACT.md §1: otpExpires); a repeat after that is moot.
+WINDOW_S = 300.0
+# 5 minutes at 1,000 events/s (the promise, DESIGN.md), with room for twice that; past it
+# the oldest events go first. ~190 bytes an event (loadtests/bench/replay_store.py).
+MAX_EVENTS = 600_000
 
-Key = str  # "application\neventId": one object a key
-# Expired and surplus answers are dropped once every this many new ones, not on each: the
-# store may run this many over ``max_entries`` for a moment.
-SWEEP_EVERY = 64
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    credential: bytes  # keyed digest of the Authorization value
+    message: bytes  # keyed digest of destination and text
 
 
-class RecentEvents:
-    def __init__(self, ttl_s: float = 300.0, max_entries: int = 50_000) -> None:
-        self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        self._answered: OrderedDict[Key, tuple[float, int, bytes, str]] = OrderedDict()
-        # Events whose first call is still out; the list of waiters is made only for a repeat.
-        self._out: dict[Key, list[asyncio.Future[Answer | None]] | None] = {}
-        self._until_sweep = SWEEP_EVERY
+class Verdict(Enum):
+    SAME = "same"
+    OTHER_CREDENTIAL = "other_credential"
+    OTHER_MESSAGE = "other_message"
 
-    def previous(self, key: Key) -> Answer | asyncio.Future[Answer | None] | None:
-        """The answer already given to this event; or, while its first call is still out, a
-        future of that call's answer (None when it sent nothing); or None: the caller now owns
-        the event and must ``settle`` it."""
-        answered = self._answered.get(key)
-        if answered is not None:
-            if time.monotonic() - answered[0] < self.ttl_s:
-                return Answer(answered[1], answered[2], answered[3])
-            del self._answered[key]
-        if key in self._out:
-            future: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
-            waiters = self._out[key]
-            if waiters is None:
-                self._out[key] = [future]
+
+def compare(mine: Stamp, theirs: Stamp) -> Verdict:
+    """Constant time in the digests' contents: a caller probing credentials learns nothing
+    from how long a mismatch takes."""
+    if not hmac.compare_digest(mine.credential, theirs.credential):
+        return Verdict.OTHER_CREDENTIAL
+    if not hmac.compare_digest(mine.message, theirs.message):
+        return Verdict.OTHER_MESSAGE
+    return Verdict.SAME
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprints:
+    """Digests keyed with a secret of this process, so that what the store holds cannot be
+    checked against guessed passwords or OTPs. A store shared by replicas needs the key
+    shared too (the replicas issue)."""
+
+    key: bytes
+
+    @classmethod
+    def fresh(cls) -> Fingerprints:
+        return cls(secrets.token_bytes(32))
+
+    def stamp(self, authorization: str, sms: OutboundSms) -> Stamp:
+        return Stamp(
+            credential=self._digest(b"credential", authorization.encode()),
+            message=self._digest(b"message", sms.destination.encode(), b"\0", sms.content.encode()),
+        )
+
+    def event_key(self, application: str, event_id: str, message: bytes = b"") -> bytes:
+        """The store's key: application and eventId, and for a reused eventId the message."""
+        return self._digest(b"event", application.encode(), b"\0", event_id.encode(), message)
+
+    def _digest(self, person: bytes, *parts: bytes) -> bytes:
+        digest = blake2b(key=self.key, digest_size=DIGEST_BYTES, person=person)
+        for part in parts:
+            digest.update(part)
+        return digest.digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Owned:
+    """The caller holds the event and must ``settle`` it, whatever happens."""
+
+    token: object
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The event was settled by an earlier call."""
+
+    stamp: Stamp
+    result: Remembered
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """An earlier call holds the event; ``wait()`` gives its result, or None if it sent
+    nothing (then claim again)."""
+
+    stamp: Stamp
+    wait: Callable[[], Awaitable[Remembered | None]]
+
+
+Claim = Owned | Held | InFlight
+
+
+class ReplayStore(Protocol):
+    async def claim(self, key: bytes, stamp: Stamp) -> Claim:
+        """Take the event (``Owned``), or say who holds it and with what."""
+        ...
+
+    async def settle(self, key: bytes, claim: Owned, result: Remembered | None) -> None:
+        """The owner's result (``None``: nothing was sent); wakes the calls waiting for it.
+        Must complete even while the caller is being cancelled."""
+        ...
+
+
+# -- compact records: the result, not the answer's body, which ``Outcomes`` rebuilds -----------
+
+_RECORD = struct.Struct(f"<dBH{DIGEST_BYTES}s{DIGEST_BYTES}s")
+_RECEIPT, _NO_ANSWER, _REJECTED = 1, 2, 3
+
+
+def encode(result: Remembered, stamp: Stamp, created: float) -> bytes:
+    """One bytes object an event: no tuple, float or str for the garbage collector to track
+    or the allocator to pad."""
+    if isinstance(result, GatewayReceipt):
+        kind, status, text = _RECEIPT, result.http_status, result.message_id or ""
+    elif isinstance(result, GatewayNoAnswer):
+        kind, status, text = _NO_ANSWER, result.http_status or 0, result.reason
+    else:
+        kind, status = _REJECTED, result.http_status or 0
+        text = f"{result.reason}\0{result.field}"
+    head = _RECORD.pack(created, kind, status, stamp.credential, stamp.message)
+    return head + text.encode()
+
+
+def decode(record: bytes) -> tuple[float, Stamp, Remembered]:
+    created, kind, status, credential, message = _RECORD.unpack_from(record)
+    text = record[_RECORD.size :].decode()
+    result: Remembered
+    if kind == _RECEIPT:
+        result = GatewayReceipt(http_status=status, message_id=text or None)
+    elif kind == _NO_ANSWER:
+        result = GatewayNoAnswer(text, http_status=status or None)
+    else:
+        reason, _, field = text.partition("\0")
+        result = GatewayRejectedMessage(reason, http_status=status, field=field)
+    return created, Stamp(credential, message), result
+
+
+class _Out:
+    """An event whose owner is still at the gateway."""
+
+    __slots__ = ("stamp", "waiters")
+
+    def __init__(self, stamp: Stamp) -> None:
+        self.stamp = stamp
+        self.waiters: list[asyncio.Future[Remembered | None]] | None = None
+
+    async def wait(self) -> Remembered | None:
+        future: asyncio.Future[Remembered | None] = asyncio.get_running_loop().create_future()
+        if self.waiters is None:
+            self.waiters = []
+        self.waiters.append(future)
+        return await future
+
+
+class MemoryReplayStore:
+    """The events of the last ``window_s`` in this process, at most ``max_events`` of them.
+
+    A dict of key → record (bytes) or ``_Out``, and a queue of keys in the order they were
+    settled, for expiry from the oldest end: both O(1) per event, and nothing on the hot path
+    but a dict look-up, a struct pack and an append.
+    """
+
+    def __init__(self, window_s: float = WINDOW_S, max_events: int = MAX_EVENTS) -> None:
+        self.window_s = window_s
+        self.max_events = max_events
+        self._events: dict[bytes, bytes | _Out] = {}
+        self._order: deque[bytes] = deque()
+
+    async def claim(self, key: bytes, stamp: Stamp) -> Claim:
+        return self.claim_now(key, stamp)
+
+    async def settle(self, key: bytes, claim: Owned, result: Remembered | None) -> None:
+        self.settle_now(key, claim, result)
+
+    def claim_now(self, key: bytes, stamp: Stamp) -> Claim:
+        held = self._events.get(key)
+        if held is None:
+            out = self._events[key] = _Out(stamp)
+            return Owned(out)
+        if isinstance(held, _Out):
+            return InFlight(held.stamp, held.wait)
+        created, theirs, result = decode(held)
+        if time.monotonic() - created >= self.window_s:
+            out = self._events[key] = _Out(stamp)
+            return Owned(out)
+        return Held(theirs, result)
+
+    def settle_now(self, key: bytes, claim: Owned, result: Remembered | None) -> None:
+        out = claim.token
+        assert isinstance(out, _Out)
+        if self._events.get(key) is out:
+            if result is None:
+                del self._events[key]
             else:
-                waiters.append(future)
-            return future
-        self._out[key] = None
-        return None
-
-    def settle(self, key: Key, answer: Answer | None) -> None:
-        """The owner's answer (None: it ended without one); wakes the calls waiting for it."""
-        waiters = self._out.pop(key, None)
-        keep = answer is not None and answer.outcome in FINAL_OUTCOMES
-        if keep:
-            assert answer is not None
-            now = time.monotonic()
-            self._answered[key] = (now, answer.http_status, answer.body, answer.outcome)
-            self._until_sweep -= 1
-            if self._until_sweep <= 0:
-                self._until_sweep = SWEEP_EVERY
+                now = time.monotonic()
+                self._events[key] = encode(result, out.stamp, now)
+                self._order.append(key)
                 self._expire(now)
-        for future in waiters or ():
+        for future in out.waiters or ():
             if not future.done():
-                future.set_result(answer if keep else None)
+                future.set_result(result)
 
     def __len__(self) -> int:
-        return len(self._answered)
+        return len(self._events)
 
     def _expire(self, now: float) -> None:
-        answered = self._answered
-        while answered:
-            created = next(iter(answered.values()))[0]
-            if now - created < self.ttl_s and len(answered) <= self.max_entries:
-                break
-            answered.popitem(last=False)
+        events, order = self._events, self._order
+        while order:
+            key = order[0]
+            record = events.get(key)
+            if isinstance(record, bytes):
+                created = _RECORD.unpack_from(record)[0]
+                if now - created < self.window_s and len(order) <= self.max_events:
+                    return
+                del events[key]
+            # Else the key was claimed again after it expired (it is queued again when
+            # settled), or is gone: nothing to drop here.
+            order.popleft()

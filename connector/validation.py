@@ -18,6 +18,9 @@ from connector.answers import ErrorCause
 
 REQUEST_SCHEMA = "okta/telephony-request"
 MAX_CAUSES = 20
+# Okta's request nests 5 deep; an unknown property is accepted, but not one nested like this.
+MAX_DEPTH = 32
+TOO_DEEP = ErrorCause("$ is nested deeper than any Okta request", "schema_depth", location="$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -37,11 +40,18 @@ class RequestValidator:
         """``(causes, unknown)``: the schema failures (none: valid) and, for a valid document,
         how many properties it carries that the schema does not name. Nearly every document
         passes the closed schema: one pass through jsonschema-rs."""
-        if self._closed.is_valid(document):
-            return [], 0
-        if self._validator.is_valid(document):
-            return [], _count_unknown(document, self.known_properties)
-        return self.causes(document), 0
+        try:
+            if self._closed.is_valid(document):
+                return [], 0
+            if _deeper_than(document, MAX_DEPTH):
+                return [TOO_DEEP], 0
+            if self._validator.is_valid(document):
+                return [], _count_unknown(document, self.known_properties)
+            return self.causes(document), 0
+        except ValueError:
+            # jsonschema-rs stops at its recursion limit ("Recursion limit reached") on a
+            # value nested a few hundred deep: no field of Okta's request is, so it fails.
+            return [TOO_DEEP], 0
 
     def causes(self, document: Any) -> list[ErrorCause]:
         causes: list[ErrorCause] = []
@@ -99,6 +109,8 @@ def _reason(keyword: str, expected: Any) -> str:
         return "must be one of " + ", ".join(repr(v) for v in expected)
     if keyword == "pattern":
         return "has a value outside the allowed form"
+    if keyword == "minimum":
+        return f"must be at least {expected}"
     if keyword == "minLength":
         return f"must have at least {expected} characters"
     if keyword == "maxLength":
@@ -136,3 +148,18 @@ def _count_unknown(document: Any, known: dict[str, Any]) -> int:
         if children and key in document:
             count += _count_unknown(document[key], children)
     return count
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    # Iterative: a document nested 1,000 deep (orjson's limit is 1,024) must not recurse here.
+    level: list[Any] = [document] if isinstance(document, dict | list) else []
+    for _ in range(limit):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True

@@ -71,7 +71,7 @@ def profile_hook(calls: int = 20_000) -> str:
 
     async def run() -> None:
         for body in bodies:
-            await hook.handle(body, HookCall(authorization, time.monotonic(), {}))
+            await hook.handle(HookCall((authorization,), body, time.monotonic()))
 
     profiler = cProfile.Profile()
     started = time.perf_counter()

@@ -8,9 +8,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.routing import Mount
 
 from mocks.okta import routes_hooks, routes_logs, routes_mock, routes_users
 from mocks.okta.backend import OktaBackend
+from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER, MOUNT_PATH, create_console
 from mocks.okta.errors import OktaError
 from mocks.okta.hook_caller import DEFAULT_TIMEOUT_S, ssl_context
 from mocks.okta.runtime import Runtime
@@ -34,10 +36,15 @@ def create_app(
     hook_timeout_s: float = DEFAULT_TIMEOUT_S,
     org_url: str | None = None,
     clock: Clock = system_clock,
+    console_user: str = DEFAULT_USER,
+    console_password: str = DEFAULT_PASSWORD,
+    console_secret_key: str | None = None,
 ) -> Starlette:
     """The mock org. Pass ``backend`` to share or inspect state (its own settings then apply and
     the limit arguments here are ignored); ``org_url`` fixes the domain put in ``source`` and
-    links (default: the URL the request came in on)."""
+    links (default: the URL the request came in on). The Admin Console at ``/admin`` signs in
+    ``console_user`` with ``console_password``; ``console_secret_key`` signs its session cookie
+    (default: random per process)."""
     if not api_token:
         raise ValueError("an API token is required")
     if backend is None:
@@ -77,6 +84,15 @@ def create_app(
             *routes_logs.ROUTES,
             *routes_mock.ROUTES,
             *signin_routes.ROUTES,
+            Mount(
+                MOUNT_PATH,
+                create_console(
+                    runtime,
+                    user=console_user,
+                    password=console_password,
+                    secret_key=console_secret_key,
+                ),
+            ),
         ],
         exception_handlers={OktaError: okta_error, HTTPException: okta_error},
         lifespan=lifespan,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mocks.okta.authenticators import PhoneAuthenticator
 from mocks.okta.flow_model import Flow
 from mocks.okta.hooks import HookStore, InlineHook
 from mocks.okta.limits import InFlight, PerNumberLimit
@@ -41,11 +42,12 @@ class OktaBackend:
         self.provider = OktaProvider(
             clock, failover_limit=fallback_limit, failover_window_s=fallback_window_s
         )
+        self.phone = PhoneAuthenticator()
         self.flows: dict[str, Flow] = {}
 
     def reset(self) -> None:
         """Back to an empty org (configuration is kept)."""
-        for part in (self.hooks, self.users, self.log, self.per_number, self.provider):
+        for part in (self.hooks, self.users, self.log, self.per_number, self.provider, self.phone):
             part.reset()
         self.flows.clear()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER
+
 HELP = (
     "Mock Okta org: inline hook management API, users, sign-in flows that call the telephony "
     "hook as Okta does (with its fallback and limits), and the System Log."
@@ -63,6 +65,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--fallback-window", type=float, default=60.0, help="seconds (default: %(default)s)"
     )
     parser.add_argument(
+        "--console-user",
+        default=DEFAULT_USER,
+        help="the Admin Console's (/admin) demo admin (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--console-password",
+        default=DEFAULT_PASSWORD,
+        help="the demo admin's password (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -92,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
         fallback_window_s=args.fallback_window,
         hook_timeout_s=args.hook_timeout,
         org_url=args.org_url,
+        console_user=args.console_user,
+        console_password=args.console_password,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0

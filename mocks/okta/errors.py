@@ -6,6 +6,7 @@ Tree::
     ├── ValidationFailed          400 E0000001 "Api validation failed: …" with errorCauses
     ├── MalformedBody             400 E0000003 "The request body was not well-formed."
     ├── InvalidToken              401 E0000011 "Invalid token provided"
+    ├── AccessDenied              403 E0000006 "You do not have permission to perform …"
     ├── NotFound                  404 E0000007 "Not found: Resource not found: … (…)"
     ├── MethodNotAllowed          405 E0000022
     └── RateLimited               429 E0000047
@@ -68,6 +69,14 @@ class InvalidToken(OktaError):
 
     def __init__(self) -> None:
         super().__init__("Invalid token provided")
+
+
+class AccessDenied(OktaError):
+    status = 403
+    code = "E0000006"
+
+    def __init__(self, causes: list[str] | None = None) -> None:
+        super().__init__("You do not have permission to perform the requested action", causes)
 
 
 class NotFound(OktaError):

@@ -11,7 +11,7 @@ from typing import Any
 
 from mocks.okta import events, ids
 from mocks.okta.classify import Outcome, Verdict, classify
-from mocks.okta.errors import RateLimited, ValidationFailed
+from mocks.okta.errors import AccessDenied, RateLimited, ValidationFailed
 from mocks.okta.flow_model import Flow, mask_phone
 from mocks.okta.hook_caller import HookAnswer, call_hook
 from mocks.okta.hooks import InlineHook
@@ -88,6 +88,11 @@ async def run_flow(runtime: Runtime, spec: FlowSpec, *, org_url: str, client_ip:
     """Run one challenge end to end and record it."""
     backend = runtime.backend
     user = backend.users.get(spec.user)
+    refused = backend.phone.refusal(spec.request_type, spec.channel)
+    if refused is not None:
+        # Okta does not offer SMS for a use its policies switched off: no challenge, no hook
+        # call. A client that asks anyway is refused as the API refuses a forbidden action.
+        raise AccessDenied([refused.message])
     phone = spec.phone_number or user.profile.get("mobilePhone") or user.profile.get("primaryPhone")
     if not phone:
         raise ValidationFailed("phoneNumber", ["phoneNumber: the user has no mobilePhone"])

@@ -110,6 +110,7 @@ class SystemLog:
         since: float | None = None,
         until: float | None = None,
         event_types: set[str] | None = None,
+        results: set[str] | None = None,
         limit: int = DEFAULT_LIMIT,
         after: str | None = None,
         descending: bool = False,
@@ -125,7 +126,9 @@ class SystemLog:
         rows = [
             row
             for row in self._events
-            if low <= row[1] < high and (event_types is None or row[2]["eventType"] in event_types)
+            if low <= row[1] < high
+            and (event_types is None or row[2]["eventType"] in event_types)
+            and (results is None or row[2]["outcome"]["result"] in results)
         ]
         if descending:
             rows.reverse()
@@ -141,6 +144,14 @@ class SystemLog:
         else:
             next_after = None
         return Page([r[2] for r in page], next_after)
+
+    def find(self, uuid: str) -> dict[str, Any] | None:
+        """One event by its ``uuid``."""
+        return next((row[2] for row in self._events if row[2]["uuid"] == uuid), None)
+
+    def event_types(self) -> list[str]:
+        """The event types recorded so far, sorted (for the console's filter)."""
+        return sorted({row[2]["eventType"] for row in self._events})
 
     def events(self) -> list[dict[str, Any]]:
         """Every event, oldest first (for the control plane and tests)."""

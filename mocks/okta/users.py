@@ -59,6 +59,30 @@ class UserStore:
     def create(self, doc: Any, *, activate: bool) -> User:
         """Okta's create-user rules that matter here: the four base attributes are required and
         ``login`` is unique in the org (case-insensitively)."""
+        profile = self._checked_profile(doc, None)
+        now = self._clock()
+        user = User(
+            id=ids.okta_id(ids.USER_PREFIX),
+            status="ACTIVE" if activate else "STAGED",
+            profile={k: v for k, v in profile.items() if isinstance(v, str)},
+            created=now,
+            activated=now if activate else None,
+        )
+        self._users[user.id] = user
+        return user
+
+    def update(self, user_id: str, doc: Any) -> User:
+        """A profile update, with the same rules as create (the login stays unique)."""
+        user = self.get(user_id)
+        profile = self._checked_profile(doc, user.id)
+        user.profile = {k: v for k, v in profile.items() if isinstance(v, str) and v != ""}
+        return user
+
+    def list(self) -> list[User]:
+        """Every user, oldest first."""
+        return list(self._users.values())
+
+    def _checked_profile(self, doc: Any, own_id: str | None) -> dict[str, Any]:
         profile = doc.get("profile") if isinstance(doc, dict) else None
         if not isinstance(profile, dict):
             raise ValidationFailed("profile", ["profile: The field cannot be left blank"])
@@ -76,22 +100,15 @@ class UserStore:
             value = profile.get(name)
             if isinstance(value, str) and value and not _EMAIL.match(value):
                 causes.append(f"{name}: Does not match required pattern")
-        if not causes and self._find(profile["login"]) is not None:
-            causes.append(
-                "login: An object with this field already exists in the current organization"
-            )
+        if not causes:
+            existing = self._find(profile["login"])
+            if existing is not None and existing.id != own_id:
+                causes.append(
+                    "login: An object with this field already exists in the current organization"
+                )
         if causes:
             raise ValidationFailed(causes[0].split(":", 1)[0], causes)
-        now = self._clock()
-        user = User(
-            id=ids.okta_id(ids.USER_PREFIX),
-            status="ACTIVE" if activate else "STAGED",
-            profile={k: v for k, v in profile.items() if isinstance(v, str)},
-            created=now,
-            activated=now if activate else None,
-        )
-        self._users[user.id] = user
-        return user
+        return profile
 
     def get(self, id_or_login: str) -> User:
         """By id, else by login, as ``GET /api/v1/users/{id or login}``."""

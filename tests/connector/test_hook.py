@@ -1,5 +1,5 @@
-"""Every row of DESIGN.md's outcome table, decided by ``TelephonyHook`` with the gateway faked
-behind its Protocol."""
+"""Every row of DESIGN.md's outcome table, reached through ``TelephonyHook`` with the gateway
+faked behind its Protocol, and the log fields each call leaves."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from connector.answers import Answer
+from connector.call_fields import call_fields
 from connector.errors import (
     GatewayNoAnswer,
     GatewayRejectedCredential,
@@ -19,7 +20,8 @@ from connector.errors import (
     GatewayUnavailable,
 )
 from connector.gateway import GatewayReceipt
-from connector.hook import SHORT_REQUEST_TYPES, HookCall, TelephonyHook
+from connector.hook import HookCall, TelephonyHook
+from connector.request import SHORT_REQUEST_TYPES
 from connector.settings import load_settings
 from connector.validation import RequestValidator
 from tests.connector import payloads
@@ -39,9 +41,11 @@ def run_hook(
     hook = TelephonyHook(
         load_settings({}, gateway_url="http://127.0.0.1:9", **settings), gateway, VALIDATOR
     )
-    call = HookCall(authorization=authorization, arrived=time.monotonic(), log={})
-    answer = asyncio.run(hook.handle(body, call))
-    return answer, okta_answer(answer.body), call.log
+    authorizations = () if authorization is None else (authorization,)
+    call = HookCall(authorizations=authorizations, body=body, arrived=time.monotonic())
+    handled = asyncio.run(hook.handle(call))
+    answer = handled.answer
+    return answer, okta_answer(answer.body), call_fields(handled, duration_ms=0.0)
 
 
 def test_accepted_by_gateway_is_successful_with_message_id() -> None:
@@ -201,7 +205,7 @@ def test_schema_failure_names_every_failing_field() -> None:
     document = payloads.request()
     del document["eventId"]
     document["requestType"] = "com.okta.user.telephony.sign-up"
-    document["data"]["messageProfile"]["phoneNumber"] = 64211234567
+    document["data"]["messageProfile"]["phoneNumber"] = [64211234567]  # a number, but in a list
     del document["data"]["messageProfile"]["msgTemplate"]
     gateway = FakeGateway()
     answer, answer_json, log = run_hook(json.dumps(document).encode(), gateway)
@@ -254,3 +258,24 @@ def test_unknown_properties_are_counted_at_every_level(extra: dict[str, Any], co
 
 def test_every_request_type_the_schema_allows_has_a_log_name() -> None:
     assert set(VALIDATOR.schema["properties"]["requestType"]["enum"]) == set(SHORT_REQUEST_TYPES)
+
+
+@pytest.mark.parametrize(("number", "otp"), [(64211234567, 482915), ("+64211234567", 482915)])
+def test_integer_phone_number_and_otp_code_are_read_as_their_decimal_text(
+    number: int | str, otp: int
+) -> None:
+    """Okta's OpenAPI example writes both unquoted (CONTRACT.md §1)."""
+    gateway = FakeGateway()
+    answer, _, log = run_hook(payloads.body(phoneNumber=number, otpCode=otp), gateway)
+    assert answer.outcome == "sent"
+    assert gateway.calls[0][0].destination == "+64211234567"
+    assert log["number"] == "***567"
+
+
+@pytest.mark.parametrize("value", [True, 64211234567.0, -1, {"n": 1}])
+def test_anything_else_in_place_of_a_number_is_refused(value: Any) -> None:
+    gateway = FakeGateway()
+    answer, document, log = run_hook(payloads.body(phoneNumber=value), gateway)
+    assert answer.http_status == 400 and answer.outcome == "schema_invalid"
+    assert log["schema_errors"] == ["$.data.messageProfile.phoneNumber"]
+    assert gateway.calls == []

@@ -59,8 +59,9 @@ def run_every_outcome(url: str, stand_in: StandInGateway) -> None:
     post(payloads.body(), authorization="")
     post(payloads.body(), authorization="Basic " + base64.b64encode(b"broken").decode())
     post(b"{not json " + payloads.MESSAGE.encode())
-    document = payloads.request(otpCode=123456, phoneNumber=64211234567)
+    document = payloads.request(otpCode=[123456], phoneNumber=[64211234567])
     post(json.dumps(document).encode())  # schema failure carrying the secrets as numbers
+    post(payloads.body(otpCode=482915, phoneNumber=64211234567))  # sent: integers are accepted
     post(json.dumps({**payloads.request(), "pad": "x" * 5000}).encode())  # too large
     for status, body in [(401, {}), (400, {"message": "bad destination"}), (500, {})]:
         stand_in.status, stand_in.body = status, body
@@ -103,7 +104,7 @@ def test_log_has_one_complete_line_per_call_and_no_secret(captured: Capture) -> 
         "gateway_unavailable",
         "pending",
     }
-    assert len(hook_lines) == 15  # one per call made above
+    assert len(hook_lines) == 16  # one per call made above
     sent = next(line for line in hook_lines if line["outcome"] == "sent")
     for key in ("event_id", "okta_request_id", "request_type", "channel", "country", "number"):
         assert sent[key], key

@@ -6,11 +6,15 @@ import asyncio
 import base64
 import json
 import time
+from typing import Any
+
+import pytest
 
 from connector.answers import Answer
 from connector.errors import GatewayUnavailable
+from connector.gateway import GatewayReceipt, OutboundSms
 from connector.hook import HookCall, TelephonyHook
-from connector.replays import SWEEP_EVERY, RecentEvents
+from connector.replays import Held, InFlight, MemoryReplayStore, Owned, Stamp
 from connector.settings import load_settings
 from connector.validation import RequestValidator
 from tests.connector import payloads
@@ -26,7 +30,8 @@ def new_hook(gateway: FakeGateway) -> TelephonyHook:
 async def call(
     hook: TelephonyHook, body: bytes, authorization: str = payloads.AUTHORIZATION
 ) -> Answer:
-    return await hook.handle(body, HookCall(authorization, time.monotonic(), {}))
+    handled = await hook.handle(HookCall((authorization,), body, time.monotonic()))
+    return handled.answer
 
 
 def test_a_repeated_event_gets_the_first_answer_and_no_second_sms() -> None:
@@ -88,29 +93,117 @@ def test_the_same_event_id_from_another_application_is_its_own_event() -> None:
     assert len(gateway.calls) == 2
 
 
-def test_remembered_answers_expire_and_are_bounded() -> None:
-    async def main() -> tuple[int, bool]:
-        recent = RecentEvents(ttl_s=0.05, max_entries=3)
-        for n in range(SWEEP_EVERY + 5):
-            key = f"app\nevent{n}"
-            assert recent.previous(key) is None
-            recent.settle(key, Answer(200, b"{}", "sent"))
-        bounded = len(recent)
-        newest = f"app\nevent{SWEEP_EVERY + 4}"
-        assert isinstance(recent.previous(newest), Answer)
-        await asyncio.sleep(0.06)
-        return bounded, recent.previous(newest) is None  # expired: owned afresh
+STAMP = Stamp(credential=b"c" * 16, message=b"m" * 16)
+RECEIPT = GatewayReceipt(http_status=202, message_id="msg-1")
 
-    bounded, owned_again = asyncio.run(main())
-    assert bounded <= 3 + SWEEP_EVERY
-    assert owned_again
+
+def key(n: int) -> bytes:
+    return n.to_bytes(16, "big")
+
+
+def test_remembered_events_expire_and_are_bounded() -> None:
+    store = MemoryReplayStore(window_s=0.05, max_events=3)
+    for n in range(10):
+        claim = store.claim_now(key(n), STAMP)
+        assert isinstance(claim, Owned)
+        store.settle_now(key(n), claim, RECEIPT)
+    assert len(store) == 3
+    assert store.claim_now(key(9), STAMP) == Held(STAMP, RECEIPT)
+    assert isinstance(store.claim_now(key(0), STAMP), Owned)  # over the bound: oldest first
+    time.sleep(0.06)
+    assert isinstance(store.claim_now(key(9), STAMP), Owned)  # past the window: owned afresh
 
 
 def test_failures_that_sent_nothing_are_not_remembered() -> None:
-    async def main() -> object:
-        recent = RecentEvents()
-        assert recent.previous("app\ne") is None
-        recent.settle("app\ne", Answer(503, b"{}", "gateway_unavailable"))
-        return recent.previous("app\ne")
+    store = MemoryReplayStore()
+    claim = store.claim_now(key(1), STAMP)
+    assert isinstance(claim, Owned)
+    store.settle_now(key(1), claim, None)
+    assert isinstance(store.claim_now(key(1), STAMP), Owned)
+    assert len(store) == 1  # only the new claim
 
-    assert asyncio.run(main()) is None
+
+def test_a_claim_while_the_first_call_is_out_waits_for_its_result() -> None:
+    async def main() -> tuple[object, object]:
+        store = MemoryReplayStore()
+        first = await store.claim(key(1), STAMP)
+        assert isinstance(first, Owned)
+        second = await store.claim(key(1), STAMP)
+        assert isinstance(second, InFlight) and second.stamp == STAMP
+        waiting = asyncio.ensure_future(second.wait())
+        await asyncio.sleep(0)
+        await store.settle(key(1), first, RECEIPT)
+        return await waiting, await store.claim(key(1), STAMP)
+
+    waited, third = asyncio.run(main())
+    assert waited == RECEIPT and third == Held(STAMP, RECEIPT)
+
+
+class BrokenGateway(FakeGateway):
+    """Fails with a bug of its own once the request is out, or never answers at all."""
+
+    def __init__(self, failure: BaseException | None = None) -> None:
+        super().__init__()
+        self.failure = failure
+
+    async def send(self, sms: OutboundSms, *, authorization: str, timeout_s: float) -> Any:
+        self.calls.append((sms, authorization, timeout_s))
+        if self.failure is not None:
+            raise self.failure
+        await asyncio.sleep(10)  # ignores timeout_s: only the hook's own deadline ends it
+        raise AssertionError("the hook's deadline did not end the call")
+
+
+def test_an_error_after_the_send_started_is_pending_and_never_sent_again() -> None:
+    gateway = BrokenGateway(RuntimeError("a bug in the client"))
+    body = payloads.body()
+
+    async def main() -> tuple[Answer, Answer]:
+        hook = new_hook(gateway)
+        return await call(hook, body), await call(hook, body)
+
+    first, second = asyncio.run(main())
+    assert command_value(okta_answer(first.body))["status"] == "PENDING"
+    assert second.outcome == "replayed" and second.body == first.body
+    assert len(gateway.calls) == 1
+
+
+def test_a_call_cancelled_while_sending_leaves_maybe_sent_behind() -> None:
+    gateway = BrokenGateway()
+    body = payloads.body()
+
+    async def main() -> Answer:
+        hook = new_hook(gateway)
+        first = asyncio.ensure_future(call(hook, body))
+        await asyncio.sleep(0.05)
+        first.cancel()  # a server shutting down, say
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        gateway.failure = AssertionError("sent twice")
+        return await call(hook, body)
+
+    again = asyncio.run(main())
+    assert again.outcome == "replayed"
+    assert command_value(okta_answer(again.body))["status"] == "PENDING"
+    assert len(gateway.calls) == 1
+
+
+def test_repeats_waiting_on_a_deaf_gateway_are_pending_inside_the_budget() -> None:
+    gateway = BrokenGateway()
+    body = payloads.body()
+
+    async def main() -> tuple[list[Answer], float]:
+        settings = load_settings({}, gateway_url="http://127.0.0.1:9", budget_ms=300)
+        hook = TelephonyHook(settings, gateway, RequestValidator())
+        started = time.monotonic()
+        try:
+            answers = await asyncio.gather(*(call(hook, body) for _ in range(4)))
+        finally:
+            await hook.deadlines.close()
+        return list(answers), time.monotonic() - started
+
+    answers, elapsed = asyncio.run(main())
+    assert {command_value(okta_answer(a.body))["status"] for a in answers} == {"PENDING"}
+    assert sorted(a.outcome for a in answers) == ["pending"] + ["replayed"] * 3
+    assert len(gateway.calls) == 1
+    assert elapsed < 1.0  # the budget is 300 ms; the gateway would take 10 s

@@ -54,3 +54,16 @@ def test_no_token_refuses_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_registered_as_subcommand() -> None:
     args = build_parser().parse_args(["mock-okta", "--api-token", "x"])
     assert args._module is cli
+
+
+def test_console_sign_in_options_and_their_defaults_in_help() -> None:
+    from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER
+
+    args = parse(["--console-user", "qa@example.com", "--console-password", "pw"])
+    assert (args.console_user, args.console_password) == ("qa@example.com", "pw")
+    defaults = parse([])
+    assert (defaults.console_user, defaults.console_password) == (DEFAULT_USER, DEFAULT_PASSWORD)
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    text = " ".join(parser.format_help().split())
+    assert f"(default: {DEFAULT_USER})" in text and f"(default: {DEFAULT_PASSWORD})" in text

@@ -1,0 +1,74 @@
+"""What the hook does with a well-formed request: refuse it, or send one SMS. Pure.
+
+``decide(request, policy)`` reads the channel and the number, then asks each rule of the policy
+in turn; the first refusal wins. A rule sees the request and its destination and answers
+``None`` (no objection) or a ``Refusal``: the fraud controls of DESIGN.md decision 12 (number
+types, velocity, blocked prefixes) join ``AllowedCountries`` as more rules. A rule that needs
+state (a velocity counter) gets it read beforehand by the orchestrator, as a value, so that the
+rule itself stays a pure function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from connector.errors import UnusableNumber
+from connector.gateway import OutboundSms
+from connector.phone import Destination, normalise
+from connector.refusals import BLOCKED_BY_POLICY, UNUSABLE_NUMBER, VOICE_NOT_OFFERED, Refusal
+from connector.request import HookRequest
+from connector.settings import Settings
+
+# Okta's spellings of a voice call (CONTRACT.md §1), lower-cased; EZITXT sends SMS only.
+VOICE_CHANNELS = frozenset({"voice", "voice call", "call"})
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    sms: OutboundSms
+    country: str  # ISO 3166 region of the destination
+
+
+class Rule(Protocol):
+    def __call__(self, request: HookRequest, destination: Destination) -> Refusal | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedCountries:
+    """SMS go only to these regions (empty: anywhere)."""
+
+    regions: frozenset[str]
+
+    def __call__(self, request: HookRequest, destination: Destination) -> Refusal | None:
+        if self.regions and destination.region not in self.regions:
+            return Refusal(BLOCKED_BY_POLICY, country=destination.region)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    default_region: str = "NZ"  # numbers without a country code are read in this region
+    rules: tuple[Rule, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        rules: tuple[Rule, ...] = ()
+        if settings.allowed_region_set:
+            rules = (AllowedCountries(settings.allowed_region_set),)
+        return cls(default_region=settings.default_region, rules=rules)
+
+
+def decide(request: HookRequest, policy: Policy) -> Refusal | Send:
+    if request.channel in VOICE_CHANNELS:
+        return Refusal(VOICE_NOT_OFFERED)
+    try:
+        destination = normalise(request.phone_number, policy.default_region)
+    except UnusableNumber as exc:
+        return Refusal(UNUSABLE_NUMBER, detail=exc.reason)
+    for rule in policy.rules:
+        refusal = rule(request, destination)
+        if refusal is not None:
+            return refusal
+    sms = OutboundSms(destination.e164, request.message, request.event_id)
+    return Send(sms, destination.region)

@@ -1,0 +1,37 @@
+"""A refusal: the hook answers without sending, for one of the reasons below.
+
+Each reason is a row of DESIGN.md's outcome table, answered by ``connector.outcomes``; reasons
+are fixed tokens, safe to log, and double as the log line's ``outcome``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connector.answers import ErrorCause
+
+# The caller: 401, the gateway is never called.
+MISSING_CREDENTIAL = "missing_credential"
+MALFORMED_CREDENTIAL = "malformed_credential"
+AMBIGUOUS_CREDENTIAL = "ambiguous_credential"  # the auth field came more than once
+# The body: 400 / 408 / 413, naming the fields.
+BAD_JSON = "bad_json"
+SCHEMA_INVALID = "schema_invalid"
+TOO_LARGE = "too_large"
+BODY_TIMEOUT = "body_timeout"
+# What the end user can act on: 200 with an error object, Okta falls back.
+VOICE_NOT_OFFERED = "voice_not_offered"
+UNUSABLE_NUMBER = "unusable_number"
+BLOCKED_BY_POLICY = "blocked_by_policy"
+# Not the hook at all: Okta-shaped 404 / 405.
+NOT_FOUND = "http_404"
+METHOD_NOT_ALLOWED = "http_405"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    reason: str
+    causes: tuple[ErrorCause, ...] = ()  # schema failures, each naming its field
+    detail: str | None = None  # a fixed token for the log, e.g. why a number is unusable
+    country: str | None = None  # the destination's region, when the number was read
+    location: str | None = None  # where the answer points, when not the table's own

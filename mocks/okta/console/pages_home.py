@@ -1,0 +1,101 @@
+"""Sign-in, sign-out and the dashboard."""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from mocks.okta.console.render import page, runtime
+from mocks.okta.console.session import admin_page, checked_form, session
+from mocks.okta.system_log import DEFAULT_WINDOW_S
+
+# Okta's Sign-In Widget says no more than this, whichever of the two was wrong.
+SIGNIN_FAILED = "Unable to sign in"
+
+
+def _home_path(request: Request) -> str:
+    return str(request.url_for("home").path)
+
+
+def _safe_next(request: Request, target: str | None) -> str:
+    """Only a path inside the console: never another site (an open redirect)."""
+    home = _home_path(request)
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and target.startswith(home):
+        return target
+    return home
+
+
+async def signin_form(request: Request) -> Response:
+    if session(request).get("user"):
+        return RedirectResponse(_home_path(request), status_code=303)
+    return page(
+        request,
+        "signin.html",
+        title="Sign In",
+        next=_safe_next(request, request.query_params.get("next")),
+        username="",
+        error=None,
+    )
+
+
+async def signin_submit(request: Request) -> Response:
+    form = await checked_form(request)
+    username = str(form.get("username", ""))
+    password = str(form.get("password", ""))
+    state = request.app.state
+    good_user = hmac.compare_digest(username.encode(), state.console_user.encode())
+    good_password = hmac.compare_digest(password.encode(), state.console_password.encode())
+    target = _safe_next(request, str(form.get("next", "")))
+    if not (good_user and good_password):
+        return page(
+            request,
+            "signin.html",
+            status=401,
+            title="Sign In",
+            next=target,
+            username=username,
+            error=SIGNIN_FAILED,
+        )
+    data = session(request)
+    data.clear()  # a fresh session (and CSRF token) on sign-in: no session fixation
+    data["user"] = state.console_user
+    return RedirectResponse(target, status_code=303)
+
+
+async def signout(request: Request) -> Response:
+    await checked_form(request)
+    session(request).clear()
+    return RedirectResponse(str(request.url_for("signin").path), status_code=303)
+
+
+@admin_page
+async def home(request: Request) -> Response:
+    backend = runtime(request).backend
+    now = backend.clock()
+    recent = backend.log.query(since=now - DEFAULT_WINDOW_S, until=now + 1, limit=1000)
+    failures = sum(1 for e in recent.events if e["outcome"]["result"] != "SUCCESS")
+    return page(
+        request,
+        "home.html",
+        section="home",
+        title="Dashboard",
+        hooks=backend.hooks.list(),
+        active=backend.hooks.active_telephony(),
+        users=len(backend.users.list()),
+        events=len(recent.events),
+        failures=failures,
+        phone=backend.phone.settings(),
+    )
+
+
+ROUTES = [
+    Route("/", home, methods=["GET"], name="home"),
+    Route("/signin", signin_form, methods=["GET"], name="signin"),
+    Route("/signin", signin_submit, methods=["POST"]),
+    Route("/signout", signout, methods=["POST"], name="signout"),
+]

@@ -1,0 +1,90 @@
+"""Rendering: the Jinja2 environment (autoescaping everything) and what every page gets."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from mocks.okta.console.session import CSRF_FIELD, csrf_token, signed_in_user, take_flashes
+from mocks.okta.runtime import Runtime
+from mocks.okta.times import iso
+
+# The left menu: (section, [(label, route name)]). Labels are the setup guide's words.
+MENU: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Directory", [("People", "people")]),
+    ("Security", [("Authenticators", "authenticators")]),
+    ("Workflow", [("Inline Hooks", "hooks")]),
+    ("Reports", [("System Log", "system_log")]),
+]
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def shown_time(epoch_or_iso: Any) -> str:
+    """``2026-12-02 06:40:01 UTC`` from an epoch or Okta's ISO string."""
+    text = iso(epoch_or_iso) if isinstance(epoch_or_iso, int | float) else str(epoch_or_iso)
+    return text.replace("T", " ").split(".", 1)[0] + " UTC"
+
+
+@jinja2.pass_context
+def path_for(context: Any, name: str, /, **params: Any) -> str:
+    """Links as paths (``/admin/…``), whatever host name the browser used."""
+    request: Request = context["request"]
+    return str(request.url_for(name, **params).path)
+
+
+@cache
+def templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("mocks.okta.console", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["url_for"] = path_for
+    env.filters["pretty_json"] = pretty_json
+    env.filters["shown_time"] = shown_time
+    return Jinja2Templates(env=env)
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.okta
+    return rt
+
+
+def page(
+    request: Request, template: str, *, section: str = "", status: int = 200, **context: Any
+) -> HTMLResponse:
+    """A console page in the shared layout; ``section`` is the menu entry to highlight."""
+    base: dict[str, Any] = {
+        "admin": signed_in_user(request),
+        "menu": MENU,
+        "section": section,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request),
+        "flashes": take_flashes(request),
+        "org_name": request.app.state.org_name,
+    }
+    base.update(context)
+    response: HTMLResponse = templates().TemplateResponse(
+        request, template, base, status_code=status
+    )
+    return response
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "127.0.0.1"
+
+
+def org_url(request: Request) -> str:
+    """The org's own URL (the console's, without ``/admin``)."""
+    return f"{request.url.scheme}://{request.url.netloc}"
