@@ -84,7 +84,13 @@ async def challenge(request: Request) -> Response:
     if user is None:
         return _expired(session)
     phone = journey.phone_of(user)
-    context = {"phone": mask_phone(phone) if phone else None, "login": user.login}
+    refusal = journey.sms_refusal(runtime(request), session.journey)
+    context = {
+        "phone": mask_phone(phone) if phone else None,
+        "login": user.login,
+        "unavailable": messages.SMS_OFF if refusal else None if phone else messages.NO_PHONE,
+        "qa_note": refusal,
+    }
     return page(request, session, "challenge.html", context)
 
 

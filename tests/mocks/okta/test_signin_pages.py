@@ -14,6 +14,7 @@ from mocks.okta.classify import DEFAULT_END_USER_ERROR
 from mocks.okta.signin import messages, passwords
 from mocks.okta.signin.sessions import MAX_CODE_ATTEMPTS
 from tests.mocks.okta.conftest import FakeHook, Org, running_org
+from tests.mocks.okta.console.conftest import new_console
 from tests.mocks.okta.widget import Widget, hook_otp, outbox_otp
 
 LOGIN = "ana@example.com"
@@ -458,3 +459,34 @@ def test_outbox_page_lists_okta_sends_newest_first(org: Org, fake_hook: FakeHook
         assert "<script" not in viewer.get("/signin/outbox?flow=<script>").text.split("</head>")[1]
     finally:
         viewer.close()
+
+
+@pytest.mark.parametrize(
+    ("start", "use", "cause"),
+    [
+        ("/signin", "sms_sign-in", "sign-in (authentication)"),
+        ("/signin/unlock", "sms_recovery", "recovery (password reset and account unlock)"),
+        ("/signin/forgot-password", "sms_recovery", "recovery (password reset and account unlock)"),
+    ],
+)
+def test_sms_switched_off_in_authenticators_is_not_offered(
+    org: Org, fake_hook: FakeHook, widget: Widget, start: str, use: str, cause: str
+) -> None:
+    org.create_hook(f"{fake_hook.url}/successful")
+    org.create_user(LOGIN)
+    admin = new_console(org.url)
+    with admin.http:
+        assert admin.sign_in().status_code == 200
+        uses = {"sms_sign-in": "on", "sms_enrolment": "on", "sms_recovery": "on"}
+        del uses[use]
+        admin.post("/admin/security/authenticators", uses)
+    widget.get(start)
+    widget.post("/signin/identify", {"username": LOGIN})
+    assert widget.errors == [messages.SMS_OFF]
+    assert ("Receive a code via SMS", False) not in widget.page.buttons
+    assert widget.page.qa_note == (
+        f"QA Phone (SMS) is not enabled for {cause} in Security > Authenticators."
+    )
+    widget.post("/signin/challenge")  # posted anyway: still nothing sent
+    assert messages.SMS_OFF in widget.errors
+    assert fake_hook.received == [] and org.api("GET", "/_mock/flows").json() == []
