@@ -9,8 +9,10 @@
     └── GatewayError            the gateway call did not end in an accepted message
         ├── GatewayRejectedCredential   401/403 from the gateway → 401
         ├── GatewayRejectedMessage      400/422 on destination or content → 200 error object
-        ├── GatewayUnavailable          5xx, unreachable, or out of time before sending → 503
-        └── GatewayNoAnswer             sent, but no answer in time → 200 PENDING
+        ├── GatewayUnavailable          500/503 (nothing sent), unreachable, TLS failure
+        │                               (``gateway_tls_error``), no time left before sending → 503
+        └── GatewayNoAnswer             sent, but no answer in time, the connection lost after
+                                        sending, or a proxy's 502/504 → 200 PENDING
 
 Every ``reason`` is a fixed token: safe to log, never a value from the request or the gateway.
 """

@@ -2,8 +2,13 @@
 
 ``POST {GATEWAY_URL}/rest/sms/v2/messages`` with HTTP Basic, body
 ``{destination, content, reference}`` → 202 ``{"id", "status": "accepted", "detail"}``
-(CONTRACT.md §5). The platform has no idempotency key, so a call is never retried once its
-request may have left: an SMS sent twice is billed twice and confuses the user.
+(CONTRACT.md §5). The platform has no idempotency key, so a call is retried at most once, and
+only when its request provably never left (the connection was refused or not made in time),
+after a short pause: an SMS sent twice is billed twice and confuses the user, and a client that
+reconnects in a loop turns one dead gateway into a busy core.
+
+The answer's body is read whole, up to ``MAX_ANSWER_BYTES``, before it is interpreted: the id
+of a 202 may come chunked or in several writes.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from connector.errors import (
+    GatewayError,
     GatewayNoAnswer,
     GatewayRejectedCredential,
     GatewayRejectedMessage,
@@ -24,12 +30,20 @@ from connector.errors import (
 )
 
 MESSAGES_PATH = "/rest/sms/v2/messages"
-MAX_ANSWER_BYTES = 65536
+# The gateway's answers are a few hundred bytes (CONTRACT.md §5); anything far larger is not an
+# answer worth holding in memory.
+MAX_ANSWER_BYTES = 256 * 1024
+# Pause before the one retry of a request that never left: long enough that a gateway which just
+# refused is not hammered, short enough to leave the retry most of the budget.
+RETRY_PAUSE_S = 0.075
 # A retry is worth it only if it can still finish inside the budget.
 MIN_RETRY_S = 0.25
 # A connection not made within this is not coming: give up early, so a retry or Okta's
 # fallback still has time (both timeouts are also capped by the budget left).
 CONNECT_TIMEOUT_S = 1.0
+# A proxy in front of the gateway answers these when the platform did not answer it in time or
+# broke off: the request may have reached the platform (DESIGN.md outcome table).
+PROXY_STATUSES = frozenset({502, 504})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +81,11 @@ async def _mark_sent(
 
 
 class _Attempt:
-    __slots__ = ("sent",)
+    __slots__ = ("sent", "retryable")
 
     def __init__(self) -> None:
         self.sent = False
+        self.retryable = False  # set when it failed before anything left
 
 
 class EzitxtGateway:
@@ -92,7 +107,13 @@ class EzitxtGateway:
                 limit=self._pool_size, keepalive_timeout=self._keepalive_s, ttl_dns_cache=60
             ),
             trace_configs=[trace],
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            # identity: answers are read raw (no decompression, so no decompression bomb);
+            # aiohttp would otherwise offer gzip, and a gzipped 202 would hide its id.
+            headers={
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "Accept-Encoding": "identity",
+            },
             auto_decompress=False,
         )
 
@@ -110,14 +131,16 @@ class EzitxtGateway:
         ).encode()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
-        while True:
-            attempt = _Attempt()
-            try:
-                return await self._post(body, authorization, deadline - loop.time(), attempt)
-            except GatewayUnavailable:
-                # Only a request that provably never left is worth a second try.
-                if attempt.sent or deadline - loop.time() < MIN_RETRY_S:
-                    raise
+        attempt = _Attempt()
+        try:
+            return await self._post(body, authorization, timeout_s, attempt)
+        except GatewayUnavailable:
+            # One more try, only for a request that provably never left, and only if the
+            # pause and a useful attempt still fit in the budget.
+            if not attempt.retryable or deadline - loop.time() < RETRY_PAUSE_S + MIN_RETRY_S:
+                raise
+        await asyncio.sleep(RETRY_PAUSE_S)
+        return await self._post(body, authorization, deadline - loop.time(), _Attempt())
 
     async def _post(
         self, body: bytes, authorization: str, timeout_s: float, attempt: _Attempt
@@ -126,6 +149,7 @@ class EzitxtGateway:
             raise RuntimeError("EzitxtGateway.open() was not awaited")
         if timeout_s <= 0:
             raise GatewayUnavailable("no_time_left")
+        status: int | None = None
         try:
             async with self._session.post(
                 self._url,
@@ -137,16 +161,32 @@ class EzitxtGateway:
                 allow_redirects=False,
                 trace_request_ctx=attempt,
             ) as response:
-                payload = await response.content.read(MAX_ANSWER_BYTES)
-                return interpret(response.status, payload)
+                status = response.status
+                early = failure_without_body(status)
+                if early is not None:
+                    # Nothing in the body would change the outcome: do not wait for it.
+                    raise early
+                return interpret(status, await read_bounded(response))
+        except GatewayError:
+            raise
         except TimeoutError:
+            if status is not None:
+                return interpret(status, None)  # the status came, its body did not
             if attempt.sent:
                 raise GatewayNoAnswer("gateway_timeout") from None
+            attempt.retryable = True
             raise GatewayUnavailable("gateway_connect_timeout") from None
+        except (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch):
+            # The gateway is not who it should be, or speaks no TLS we accept: a retry would
+            # meet the same certificate.
+            raise GatewayUnavailable("gateway_tls_error") from None
         except aiohttp.ClientError:
+            if status is not None:
+                return interpret(status, None)  # the body broke off after the status
             if attempt.sent:
                 # The connection broke after the request left: it may have been sent.
                 raise GatewayNoAnswer("gateway_connection_lost") from None
+            attempt.retryable = True
             raise GatewayUnavailable("gateway_unreachable") from None
 
     async def ping(self, *, timeout_s: float) -> bool:
@@ -158,32 +198,66 @@ class EzitxtGateway:
                 timeout=aiohttp.ClientTimeout(total=timeout_s),
                 allow_redirects=False,
             ) as response:
-                await response.content.read(MAX_ANSWER_BYTES)
+                await read_bounded(response)
                 return True
         except (TimeoutError, aiohttp.ClientError):
             return False
 
 
-def interpret(status: int, payload: bytes) -> GatewayReceipt:
-    """The gateway's HTTP answer → a receipt, or the ``GatewayError`` it stands for."""
-    if 200 <= status < 300:
-        return GatewayReceipt(http_status=status, message_id=_message_id(payload))
+async def read_bounded(response: aiohttp.ClientResponse) -> bytes | None:
+    """The whole body, or None when it is over ``MAX_ANSWER_BYTES`` (declared or as read).
+
+    An answer left unread is not reused: aiohttp closes its connection."""
+    declared = response.content_length
+    if declared is not None and declared > MAX_ANSWER_BYTES:
+        return None
+    chunks = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def failure_without_body(status: int) -> GatewayError | None:
+    """The error a status stands for whatever its body says, else None (the body decides)."""
+    if 200 <= status < 300 or status in (400, 422):
+        return None
     if status in (401, 403):
-        raise GatewayRejectedCredential("gateway_rejected_credential", http_status=status)
-    if status in (400, 422):
-        error = _decode(payload)
-        code = error.get("error") if isinstance(error.get("error"), str) else ""
-        if code == "invalid_json":
-            # Our own request was broken: not the user's fault, nothing was sent.
-            raise GatewayUnavailable("gateway_said_invalid_json", http_status=status)
-        message = str(error.get("message", "")).lower()
-        field = next((f for f in ("destination", "content") if f in message), "")
-        reason = code if code in ("missing_attrib", "invalid_attrib", "send_failed") else "rejected"
-        raise GatewayRejectedMessage(reason, http_status=status, field=field)
-    raise GatewayUnavailable(f"gateway_http_{status}", http_status=status)
+        return GatewayRejectedCredential("gateway_rejected_credential", http_status=status)
+    if status in PROXY_STATUSES:
+        return GatewayNoAnswer(f"gateway_proxy_{status}", http_status=status)
+    # 500 and 503 come from the platform itself: it refused, nothing was sent. So do 3xx
+    # (redirects are not followed: CONTRACT.md §1), 404 and 429.
+    return GatewayUnavailable(f"gateway_http_{status}", http_status=status)
 
 
-def _decode(payload: bytes) -> dict[str, Any]:
+def interpret(status: int, payload: bytes | None) -> GatewayReceipt:
+    """The gateway's HTTP answer → a receipt, or the ``GatewayError`` it stands for.
+    ``payload`` None: no body to read (over the size cap, or it never came whole)."""
+    early = failure_without_body(status)
+    if early is not None:
+        raise early
+    if 200 <= status < 300:
+        # Accepted, whatever the body: an oversized or garbled one gives no usable id, and the
+        # hook answers PENDING rather than a failure that would make Okta send a second SMS.
+        return GatewayReceipt(http_status=status, message_id=_message_id(payload))
+    error = _decode(payload)
+    code = error.get("error") if isinstance(error.get("error"), str) else ""
+    if code == "invalid_json":
+        # Our own request was broken: not the user's fault, nothing was sent.
+        raise GatewayUnavailable("gateway_said_invalid_json", http_status=status)
+    message = str(error.get("message", "")).lower()
+    field = next((f for f in ("destination", "content") if f in message), "")
+    reason = code if code in ("missing_attrib", "invalid_attrib", "send_failed") else "rejected"
+    raise GatewayRejectedMessage(reason, http_status=status, field=field)
+
+
+def _decode(payload: bytes | None) -> dict[str, Any]:
+    if payload is None:
+        return {}
     try:
         document = json.loads(payload)
     except ValueError:
@@ -191,7 +265,7 @@ def _decode(payload: bytes) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
-def _message_id(payload: bytes) -> str | None:
+def _message_id(payload: bytes | None) -> str | None:
     message_id = _decode(payload).get("id")
     if isinstance(message_id, str) and 0 < len(message_id) <= 128 and message_id.isprintable():
         return message_id

@@ -38,10 +38,22 @@ BENCHMARKS = (
         r"^\| hook / bare .*",
     ),
     Benchmark(
+        "full_path",
+        "hook vs bare proxy, both calling nginx answering 202 at once (target: hook >= 80%)",
+        ("--duration", "3", "--rounds", "1"),
+        r"^\| hook / bare proxy .*",
+    ),
+    Benchmark(
         "concurrency",
         "200 ms gateway, 32/128/256 in flight, 1 and 2 workers (target: >= 1,000/s at 256)",
         ("--duration", "3"),
         r"^  \d worker\(s\), 256 in flight: .*",
+    ),
+    Benchmark(
+        "phone_fast_path",
+        "NZ/AU phone fast path vs phonenumbers' parse (target: fast <= 50% of the parse)",
+        ("--numbers", "5000", "--rounds", "1"),
+        r"^\| fast / plain .*",
     ),
     Benchmark(
         "mock_ezitxt",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -61,6 +63,64 @@ NUMBERS = st.builds(
 @given(NUMBERS, st.sampled_from(["NZ", "AU", "US"]))
 def test_fast_path_agrees_with_the_full_parse(raw: str, region: str) -> None:
     assert fast_outcome(raw, region) == outcome(raw, region)
+
+
+# Decimal digits of other scripts: str.isdigit() and regex "\\d" accept them all.
+DIGIT_ZEROS = {
+    "ascii": "0",
+    "arabic-indic": "\u0660",
+    "extended-arabic-indic": "\u06f0",
+    "devanagari": "\u0966",
+    "bengali": "\u09e6",
+    "thai": "\u0e50",
+    "fullwidth": "\uff10",
+    "mathematical-bold": "\U0001d7ce",
+}
+
+
+def in_scripts(ascii_number: str, scripts: list[str], start: int) -> str:
+    """From index ``start`` on, each ASCII digit of ``ascii_number`` written in the next
+    script of ``scripts`` (an ASCII prefix then other digits: the case that got through)."""
+    out = list(ascii_number[:start])
+    for i, char in enumerate(ascii_number[start:]):
+        zero = DIGIT_ZEROS[scripts[i % len(scripts)]]
+        out.append(chr(ord(zero) + int(char)) if char.isdigit() else char)
+    return "".join(out)
+
+
+FOREIGN_NUMBERS = st.tuples(
+    NUMBERS,
+    st.lists(st.sampled_from(sorted(DIGIT_ZEROS)), min_size=1, max_size=3),
+    st.integers(0, 6),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(FOREIGN_NUMBERS, st.sampled_from(["NZ", "AU", "US"]))
+def test_other_digit_forms_read_as_their_ascii_digits(
+    number: tuple[str, list[str], int], region: str
+) -> None:
+    """Item 9 of issue 9: ``021١٢٣٤٥٦٧`` went to the gateway as ``+6421١٢٣٤٥٦٧``."""
+    ascii_number, scripts, start = number
+    raw = in_scripts(ascii_number, scripts, start)
+    found = fast_outcome(raw, region)
+    assert found == outcome(raw, region) == outcome(ascii_number, region)
+    if isinstance(found, Destination):
+        assert re.fullmatch(r"\+[0-9]+", found.e164, re.ASCII), found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec="utf-8"), max_size=20), st.sampled_from(["NZ", "AU"]))
+def test_whatever_the_text_only_ascii_e164_comes_out(raw: str, region: str) -> None:
+    found = fast_outcome(raw, region)
+    if isinstance(found, Destination):
+        assert re.fullmatch(r"\+[0-9]+", found.e164, re.ASCII), found
+
+
+def test_the_reported_number() -> None:
+    assert normalise("021\u0661\u0662\u0663\u0664\u0665\u0666\u0667", "NZ") == Destination(
+        e164="+64211234567", region="NZ"
+    )
 
 
 def test_mask_keeps_only_the_last_three_digits() -> None:
