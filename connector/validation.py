@@ -56,11 +56,8 @@ class RequestValidator:
     def causes(self, document: Any) -> list[ErrorCause]:
         causes: list[ErrorCause] = []
         for err in self._validator.iter_errors(document):
-            path = list(err.instance_path)
             keyword = str(err.schema_path[-1]) if err.schema_path else ""
-            if keyword == "required":
-                path.append(getattr(err.kind, "property", ""))
-            location = json_path(path)
+            location = json_path(schemas.error_steps(err))
             causes.append(
                 ErrorCause(
                     error_summary=f"{location} {_reason(keyword, self._keyword_value(err))}",

@@ -16,14 +16,9 @@ from typing import Any
 
 import uvicorn
 
+from mocks.common.ports import free_port as free_port
+
 START_TIMEOUT_S = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

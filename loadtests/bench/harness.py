@@ -15,17 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from mocks.common.ports import free_port
+
 HERE = Path(__file__).resolve().parent
 START_TIMEOUT_S = 20.0
 SERVER_CPU = "0"
 LOAD_CPU = "1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def pinned(command: list[str], cpu: str) -> list[str]:

@@ -13,17 +13,16 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp
 
-from . import routes_admin, routes_gateway, routes_mock, routes_reports
-from .backend import DEFAULT_DB, DEFAULT_HOOK_URL, EzitxtBackend
-from .callbacks import CallbackDispatcher
-from .errors import EzitxtError
-from .fault_layer import FaultLayer
-from .lifecycle import Timings
-from .runner import run_lifecycle
-from .web import on_ezitxt_error, on_http_exception, on_unexpected
+from mocks.common.http import exception_handlers
+from mocks.ezitxt import routes_admin, routes_gateway, routes_mock, routes_reports
+from mocks.ezitxt.backend import DEFAULT_DB, DEFAULT_HOOK_URL, EzitxtBackend
+from mocks.ezitxt.callbacks import CallbackDispatcher
+from mocks.ezitxt.fault_layer import FaultLayer
+from mocks.ezitxt.lifecycle import Timings
+from mocks.ezitxt.runner import run_lifecycle
+from mocks.ezitxt.web import ERRORS
 
 CALLBACK_TIMEOUT = aiohttp.ClientTimeout(total=5.0, connect=2.0)
 CALLBACK_CONNECTIONS = 100
@@ -73,16 +72,12 @@ def create_app(
 
     app = MockEzitxt(
         routes=[
-            *routes_gateway.routes,
-            *routes_admin.routes,
-            *routes_reports.routes,
-            *routes_mock.routes,
+            *routes_gateway.ROUTES,
+            *routes_admin.ROUTES,
+            *routes_reports.ROUTES,
+            *routes_mock.ROUTES,
         ],
-        exception_handlers={
-            EzitxtError: on_ezitxt_error,
-            HTTPException: on_http_exception,
-            Exception: on_unexpected,
-        },
+        exception_handlers=exception_handlers(ERRORS),
         lifespan=lifespan,
     )
     app.state.backend = backend

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from . import credentials
-from .errors import Conflict, InvalidAttrib, NotFound, Unauthorized
-from .models import Application
-from .store import Store
+from mocks.ezitxt import credentials
+from mocks.ezitxt.errors import Conflict, InvalidAttrib, NotFound, Unauthorized
+from mocks.ezitxt.models import Application
+from mocks.ezitxt.store import Store
 
 NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9])?")
 AUTH_FIELD = "Authorization"

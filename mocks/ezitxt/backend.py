@@ -15,16 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import lifecycle, units
-from .applications import Applications
-from .errors import InvalidAttrib, NotFound, UnprocessableAttrib
-from .faults import Faults
-from .lifecycle import CALLBACK_STATUSES, TERMINAL, Timings
-from .models import Message, Page, ReportFilter, Transition
-from .phones import is_e164, transport_for
-from .store import Store
-from .timestamps import iso, parse_rfc3339
-from .walks import Walk, Walks
+from mocks.common.timestamps import iso, parse_rfc3339
+from mocks.ezitxt import lifecycle, units
+from mocks.ezitxt.applications import Applications
+from mocks.ezitxt.errors import InvalidAttrib, NotFound, UnprocessableAttrib
+from mocks.ezitxt.faults import Faults
+from mocks.ezitxt.lifecycle import CALLBACK_STATUSES, TERMINAL, Timings
+from mocks.ezitxt.models import Message, Page, ReportFilter, Transition
+from mocks.ezitxt.phones import is_e164, transport_for
+from mocks.ezitxt.store import Store
+from mocks.ezitxt.walks import Walk, Walks
 
 DEFAULT_DB = "var/mock-ezitxt.sqlite3"
 DEFAULT_HOOK_URL = "https://127.0.0.1:8401/okta/telephony"

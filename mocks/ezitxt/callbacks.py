@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from .backend import CallbackJob
+from mocks.ezitxt.backend import CallbackJob
 
 log = logging.getLogger("mocks.ezitxt.callbacks")
 

@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from .app import create_app
-    from .lifecycle import Timings
+    from mocks.ezitxt.app import create_app
+    from mocks.ezitxt.lifecycle import Timings
 
     if args.timing_scale <= 0:
         raise SystemExit("--timing-scale must be positive")

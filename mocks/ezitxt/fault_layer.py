@@ -15,9 +15,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import PayloadTooLarge, SendFailed
-from .faults import FaultRule, Faults
-from .validation import MAX_BODY_BYTES
+from mocks.ezitxt.errors import PayloadTooLarge, SendFailed
+from mocks.ezitxt.faults import FaultRule, Faults
+from mocks.ezitxt.validation import MAX_BODY_BYTES
 
 log = logging.getLogger("mocks.ezitxt.faults")
 

@@ -39,14 +39,6 @@ class Delay:
             ms = median * math.exp(sigma * rng.gauss(0.0, 1.0))
         return min(ms, self.max_ms, MAX_DELAY_MS) / 1000.0
 
-    def as_json(self) -> dict[str, float]:
-        if self.fixed_ms is not None:
-            return {"fixedMs": self.fixed_ms}
-        out = {"medianMs": self.median_ms or 1.0, "maxMs": self.max_ms}
-        if self.p99_ms is not None:
-            out["p99Ms"] = self.p99_ms
-        return out
-
 
 @dataclass(frozen=True, slots=True)
 class FaultRule:
@@ -78,20 +70,6 @@ class FaultRule:
             destination=doc.get("destination"),
             accept=bool(doc.get("accept", False)),
         )
-
-    def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"share": self.share, "accept": self.accept}
-        if self.delay is not None:
-            out["delay"] = self.delay.as_json()
-        if self.status is not None:
-            out["status"] = self.status
-        if self.drop:
-            out["drop"] = True
-        if self.malformed:
-            out["malformed"] = True
-        if self.destination is not None:
-            out["destination"] = self.destination
-        return out
 
 
 @dataclass
@@ -133,10 +111,3 @@ class Faults:
                 self.struck += 1
                 return rule
         return None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "rules": [rule.as_json() for rule in self.rules],
-            "seed": self.seed,
-            "struck": self.struck,
-        }

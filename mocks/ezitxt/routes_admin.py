@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .applications import AUTH_FIELD
-from .models import Application
-from .timestamps import iso
-from .web import backend_of, json_body
+from mocks.common.timestamps import iso
+from mocks.ezitxt.applications import AUTH_FIELD
+from mocks.ezitxt.models import Application
+from mocks.ezitxt.web import backend_of, json_body
 
 
 def render_application(app: Application, hook_url: str) -> dict[str, Any]:
@@ -86,7 +86,7 @@ async def generate_password(request: Request) -> Response:
     )
 
 
-routes = [
+ROUTES = [
     Route("/api/applications", applications, methods=["GET", "POST"]),
     Route("/api/applications/{name}", application, methods=["GET", "PUT"]),
     Route("/api/applications/{name}/password", generate_password, methods=["POST"]),

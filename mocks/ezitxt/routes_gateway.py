@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .errors import InvalidAttrib, MissingAttrib
-from .models import Message
-from .phones import mask
-from .web import backend_of, json_body, only_params
+from mocks.ezitxt.errors import InvalidAttrib, MissingAttrib
+from mocks.ezitxt.models import Message
+from mocks.ezitxt.phones import mask
+from mocks.ezitxt.web import backend_of, json_body, only_params
 
 log = logging.getLogger("mocks.ezitxt.gateway")
 
@@ -21,15 +21,18 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 
 def render_message(m: Message) -> dict[str, Any]:
-    return {
+    """REST v2's message. ``reference`` is a string there: as sent, or absent when none was."""
+    rendered = {
         "id": m.id,
         "source": m.source,
         "destination": m.destination,
         "direction": m.direction,
-        "reference": m.reference,
         "content": m.content,
         "status": m.status,
     }
+    if m.reference is not None:
+        rendered["reference"] = m.reference
+    return rendered
 
 
 async def send_message(request: Request) -> Response:
@@ -69,4 +72,4 @@ async def messages(request: Request) -> Response:
     return await get_message(request)
 
 
-routes = [Route("/rest/sms/v2/messages", messages, methods=["GET", "POST"])]
+ROUTES = [Route("/rest/sms/v2/messages", messages, methods=["GET", "POST"])]

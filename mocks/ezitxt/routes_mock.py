@@ -3,15 +3,51 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .timestamps import iso
-from .web import backend_of, int_param, json_body, only_params
+from mocks.common.http import reset_route
+from mocks.common.timestamps import iso
+from mocks.ezitxt.faults import Delay, FaultRule, Faults
+from mocks.ezitxt.web import backend_of, int_param, json_body, only_params
 
 log = logging.getLogger("mocks.ezitxt.control")
+
+
+def render_delay(delay: Delay) -> dict[str, float]:
+    if delay.fixed_ms is not None:
+        return {"fixedMs": delay.fixed_ms}
+    out = {"medianMs": delay.median_ms or 1.0, "maxMs": delay.max_ms}
+    if delay.p99_ms is not None:
+        out["p99Ms"] = delay.p99_ms
+    return out
+
+
+def render_rule(rule: FaultRule) -> dict[str, Any]:
+    """A rule in the form ``PUT /_mock/faults`` takes (schemas/ezitxt/mock-faults)."""
+    out: dict[str, Any] = {"share": rule.share, "accept": rule.accept}
+    if rule.delay is not None:
+        out["delay"] = render_delay(rule.delay)
+    if rule.status is not None:
+        out["status"] = rule.status
+    if rule.drop:
+        out["drop"] = True
+    if rule.malformed:
+        out["malformed"] = True
+    if rule.destination is not None:
+        out["destination"] = rule.destination
+    return out
+
+
+def render_faults(faults: Faults) -> dict[str, Any]:
+    return {
+        "rules": [render_rule(rule) for rule in faults.rules],
+        "seed": faults.seed,
+        "struck": faults.struck,
+    }
 
 
 async def handset_messages(request: Request) -> Response:
@@ -47,14 +83,13 @@ async def faults(request: Request) -> Response:
     elif request.method == "DELETE":
         backend.faults.clear()
         log.info("faults cleared")
-    return JSONResponse(backend.faults.as_json())
+    return JSONResponse(render_faults(backend.faults))
 
 
-async def reset(request: Request) -> Response:
+def reset(request: Request) -> None:
     backend_of(request).reset()
     request.app.state.dispatcher.clear()
     log.info("reset: every application, message and fault forgotten")
-    return JSONResponse({"reset": True})
 
 
 async def stats(request: Request) -> Response:
@@ -69,9 +104,9 @@ async def stats(request: Request) -> Response:
     return JSONResponse(stats)
 
 
-routes = [
+ROUTES = [
     Route("/_mock/handsets/{msisdn}/messages", handset_messages, methods=["GET"]),
     Route("/_mock/faults", faults, methods=["GET", "PUT", "DELETE"]),
-    Route("/_mock/reset", reset, methods=["POST"]),
+    reset_route(reset),
     Route("/_mock/stats", stats, methods=["GET"]),
 ]

@@ -13,13 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .errors import InvalidAttrib
-from .lifecycle import STATUSES
-from .models import Message, ReportFilter
-from .phones import is_e164
-from .timestamps import iso, parse_rfc3339
-from .units import GSM7, UCS2
-from .web import backend_of, bool_param, int_param, only_params
+from mocks.common.timestamps import iso, parse_rfc3339
+from mocks.ezitxt.errors import InvalidAttrib
+from mocks.ezitxt.lifecycle import STATUSES
+from mocks.ezitxt.models import Message, ReportFilter
+from mocks.ezitxt.phones import is_e164
+from mocks.ezitxt.units import GSM7, UCS2
+from mocks.ezitxt.web import backend_of, bool_param, int_param, only_params
 
 PARAMS = frozenset(
     {"id", "application", "destination", "origin", "status", "charset", "from", "to", "page",
@@ -108,7 +108,7 @@ async def mobile_report_entry(request: Request) -> Response:
     return JSONResponse(entry)
 
 
-routes = [
+ROUTES = [
     Route("/api/reports/mobile", mobile_report, methods=["GET"]),
     Route("/api/reports/mobile/{id}", mobile_report_entry, methods=["GET"]),
 ]

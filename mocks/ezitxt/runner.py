@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from .backend import EzitxtBackend
-from .callbacks import CallbackDispatcher
+from mocks.ezitxt.backend import EzitxtBackend
+from mocks.ezitxt.callbacks import CallbackDispatcher
 
 log = logging.getLogger("mocks.ezitxt.lifecycle")
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .models import Application, Message, Page, ReportFilter, Transition
-from .timestamps import iso
+from mocks.common.timestamps import iso
+from mocks.ezitxt.models import Application, Message, Page, ReportFilter, Transition
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (

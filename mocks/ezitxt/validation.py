@@ -8,14 +8,10 @@ decides the answer: a missing attribute is ``missing_attrib``, a body that is no
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
-import jsonschema_rs
-
 import schemas
-
-from .errors import InvalidAttrib, InvalidJson, MissingAttrib
+from mocks.ezitxt.errors import InvalidAttrib, InvalidJson, MissingAttrib
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -41,11 +37,6 @@ _HINTS = {
 }
 
 
-@cache
-def validator(name: str) -> Any:
-    return jsonschema_rs.validator_for(schemas.load(f"ezitxt/{name}"), validate_formats=False)
-
-
 def parse_json(raw: bytes) -> Any:
     """The JSON document in ``raw``; ``invalid_json`` if it is none."""
     try:
@@ -63,7 +54,7 @@ def parse_json(raw: bytes) -> Any:
 
 def check(name: str, doc: Any) -> dict[str, Any]:
     """``doc`` itself if it satisfies schema ``ezitxt/<name>``, else the matching EZITXT error."""
-    v = validator(name)
+    v = schemas.validator(f"ezitxt/{name}")
     if v.is_valid(doc):
         result: dict[str, Any] = doc
         return result
@@ -71,10 +62,9 @@ def check(name: str, doc: Any) -> dict[str, Any]:
         raise InvalidJson("Request body must be a JSON object")
     error = next(iter(v.iter_errors(doc)))
     kind = type(error.kind).__name__
-    path = [str(p) for p in error.instance_path]
     if kind == "Required":
-        missing = ".".join([*path, str(error.kind.property)])
-        raise MissingAttrib(f"Missing attribute {missing}")
+        raise MissingAttrib(f"Missing attribute {schemas.dotted_path(error)}")
+    path = [str(p) for p in error.instance_path]
     if kind == "AdditionalProperties":
         raise InvalidAttrib(f"Unknown attribute {' '.join(str(u) for u in error.kind.unexpected)}")
     where = " ".join(path) if path else "body"

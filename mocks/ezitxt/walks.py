@@ -8,7 +8,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
-from .lifecycle import Step
+from mocks.ezitxt.lifecycle import Step
 
 
 @dataclass(slots=True)

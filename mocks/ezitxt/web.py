@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .backend import EzitxtBackend
-from .errors import EzitxtError, MethodNotAllowed, NotFound, PayloadTooLarge, SendFailed
-from .validation import MAX_BODY_BYTES, check, parse_json
+from mocks.common.http import ErrorShape, read_capped
+from mocks.ezitxt.backend import EzitxtBackend
+from mocks.ezitxt.errors import EzitxtError, MethodNotAllowed, NotFound, PayloadTooLarge, SendFailed
+from mocks.ezitxt.validation import MAX_BODY_BYTES, check, parse_json
 
 
 def backend_of(request: Request) -> EzitxtBackend:
@@ -20,14 +20,10 @@ def backend_of(request: Request) -> EzitxtBackend:
 
 async def json_body(request: Request, schema: str) -> dict[str, Any]:
     """The request's JSON body, checked against ``ezitxt/<schema>``; size capped."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise PayloadTooLarge("Request body too large")
-        chunks.append(chunk)
-    return check(schema, parse_json(b"".join(chunks)))
+    raw = await read_capped(
+        request, MAX_BODY_BYTES, lambda: PayloadTooLarge("Request body too large")
+    )
+    return check(schema, parse_json(raw))
 
 
 def only_params(request: Request, allowed: frozenset[str]) -> None:
@@ -53,28 +49,24 @@ def bool_param(request: Request, name: str) -> bool:
     return raw == "true"
 
 
-def error_response(error: EzitxtError) -> Response:
+def error_response(error: Exception) -> Response:
+    assert isinstance(error, EzitxtError)
     return JSONResponse(error.body(), status_code=error.status_code)
 
 
-async def on_ezitxt_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, EzitxtError)
-    return error_response(exc)
+def _from_status(request: Request, status: int) -> EzitxtError:
+    """Starlette's own 404 and 405 (unknown route, wrong method), as EZITXT errors."""
+    if status == 404:
+        return NotFound("Not found")
+    if status == 405:
+        return MethodNotAllowed("Method not allowed")
+    return EzitxtError("Bad request", status_code=status)
 
 
-async def on_http_exception(request: Request, exc: Exception) -> Response:
-    """Starlette's own 404 and 405 (unknown route, wrong method), in EZITXT's shape."""
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        return error_response(NotFound("Not found"))
-    if exc.status_code == 405:
-        response = error_response(MethodNotAllowed("Method not allowed"))
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
-    return error_response(EzitxtError("Bad request", status_code=exc.status_code))
-
-
-async def on_unexpected(request: Request, exc: Exception) -> Response:
-    """Never a bare 500 page: a bug still answers in EZITXT's shape."""
-    return error_response(SendFailed("Internal error"))
+# A bug still answers in EZITXT's shape, never a bare 500 page.
+ERRORS = ErrorShape(
+    error=EzitxtError,
+    render=error_response,
+    from_status=_from_status,
+    internal=lambda: SendFailed("Internal error"),
+)

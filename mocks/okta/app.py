@@ -7,19 +7,20 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from mocks.okta import routes_hooks, routes_logs, routes_mock, routes_users
+from mocks.common.http import exception_handlers
+from mocks.okta import defaults, routes_hooks, routes_logs, routes_mock, routes_users
+from mocks.okta.api_headers import OktaApiHeaders
 from mocks.okta.backend import OktaBackend
 from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER, MOUNT_PATH, create_console
-from mocks.okta.errors import OktaError
-from mocks.okta.hook_caller import DEFAULT_TIMEOUT_S, ssl_context
+from mocks.okta.hook_caller import ssl_context
 from mocks.okta.runtime import Runtime
 from mocks.okta.signin import routes as signin_routes
 from mocks.okta.signin.sessions import SessionStore
 from mocks.okta.times import Clock, system_clock
-from mocks.okta.web import okta_error
+from mocks.okta.web import ERRORS
 
 
 def create_app(
@@ -28,13 +29,14 @@ def create_app(
     api_token: str,
     ca_file: str | None = None,
     allow_http: bool = False,
-    challenge_interval_s: float = 30.0,
-    max_hooks_in_flight: int = 75,
-    fallback_limit: int = 10,
-    fallback_window_s: float = 60.0,
-    otp_ttl_s: float = 300.0,
-    hook_timeout_s: float = DEFAULT_TIMEOUT_S,
+    challenge_interval_s: float = defaults.CHALLENGE_INTERVAL_S,
+    max_hooks_in_flight: int = defaults.MAX_HOOKS_IN_FLIGHT,
+    fallback_limit: int = defaults.FALLBACK_LIMIT,
+    fallback_window_s: float = defaults.FALLBACK_WINDOW_S,
+    otp_ttl_s: float = defaults.OTP_TTL_S,
+    hook_timeout_s: float = defaults.HOOK_TIMEOUT_S,
     org_url: str | None = None,
+    enforce_rate_limits: bool = False,
     clock: Clock = system_clock,
     console_user: str = DEFAULT_USER,
     console_password: str = DEFAULT_PASSWORD,
@@ -42,7 +44,9 @@ def create_app(
 ) -> Starlette:
     """The mock org. Pass ``backend`` to share or inspect state (its own settings then apply and
     the limit arguments here are ignored); ``org_url`` fixes the domain put in ``source`` and
-    links (default: the URL the request came in on). The Admin Console at ``/admin`` signs in
+    links (default: the URL the request came in on). Every ``/api/v1`` answer carries Okta's
+    ``X-Rate-Limit-*`` and ``X-Okta-Request-Id``; ``enforce_rate_limits`` answers 429 past a
+    bucket's per-minute limit, as Okta does. The Admin Console at ``/admin`` signs in
     ``console_user`` with ``console_password``; ``console_secret_key`` signs its session cookie
     (default: random per process)."""
     if not api_token:
@@ -94,7 +98,10 @@ def create_app(
                 ),
             ),
         ],
-        exception_handlers={OktaError: okta_error, HTTPException: okta_error},
+        middleware=[
+            Middleware(OktaApiHeaders, limits=backend.api_limits, enforce=enforce_rate_limits)
+        ],
+        exception_handlers=exception_handlers(ERRORS),
         lifespan=lifespan,
     )
     app.state.okta = runtime

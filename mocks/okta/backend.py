@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from mocks.okta import defaults
 from mocks.okta.authenticators import PhoneAuthenticator
 from mocks.okta.flow_model import Flow
 from mocks.okta.hooks import HookStore, InlineHook
-from mocks.okta.limits import InFlight, PerNumberLimit
+from mocks.okta.limits import ApiRateLimits, InFlight, PerNumberLimit
 from mocks.okta.provider import OktaProvider
 from mocks.okta.system_log import Entity, SystemLog
 from mocks.okta.times import Clock, system_clock
 from mocks.okta.users import UserStore
 
 # Who the API token belongs to, as actor of the management events it causes.
-ADMIN = Entity("00u0000000000000admin", "User", "admin@mock-okta.local", "Mock Okta Admin")
+# Okta ids are 20 characters: a 3-character type prefix and 17 more (ids.okta_id).
+ADMIN = Entity("00u000000000000admin", "User", "admin@mock-okta.local", "Mock Okta Admin")
 
 
 class OktaBackend:
@@ -26,11 +28,11 @@ class OktaBackend:
         *,
         clock: Clock = system_clock,
         allow_http: bool = False,
-        challenge_interval_s: float = 30.0,
-        max_hooks_in_flight: int = 75,
-        fallback_limit: int = 10,
-        fallback_window_s: float = 60.0,
-        otp_ttl_s: float = 300.0,
+        challenge_interval_s: float = defaults.CHALLENGE_INTERVAL_S,
+        max_hooks_in_flight: int = defaults.MAX_HOOKS_IN_FLIGHT,
+        fallback_limit: int = defaults.FALLBACK_LIMIT,
+        fallback_window_s: float = defaults.FALLBACK_WINDOW_S,
+        otp_ttl_s: float = defaults.OTP_TTL_S,
     ) -> None:
         self.clock = clock
         self.otp_ttl_s = otp_ttl_s
@@ -39,6 +41,7 @@ class OktaBackend:
         self.log = SystemLog(clock)
         self.per_number = PerNumberLimit(clock, challenge_interval_s)
         self.in_flight = InFlight(max_hooks_in_flight)
+        self.api_limits = ApiRateLimits(clock)
         self.provider = OktaProvider(
             clock, failover_limit=fallback_limit, failover_window_s=fallback_window_s
         )
@@ -47,7 +50,8 @@ class OktaBackend:
 
     def reset(self) -> None:
         """Back to an empty org (configuration is kept)."""
-        for part in (self.hooks, self.users, self.log, self.per_number, self.provider, self.phone):
+        parts = (self.hooks, self.users, self.log, self.per_number, self.provider, self.phone)
+        for part in (*parts, self.api_limits):
             part.reset()
         self.flows.clear()
 

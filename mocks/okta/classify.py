@@ -21,10 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 from typing import Any
-
-import jsonschema_rs
 
 import schemas
 from mocks.okta.hook_caller import HookAnswer
@@ -68,11 +65,6 @@ class Verdict:
         return not self.answered_well
 
 
-@cache
-def _response_validator() -> Any:
-    return jsonschema_rs.validator_for(schemas.load("okta/telephony-response"))
-
-
 def classify(answer: HookAnswer) -> Verdict:
     """The outcome of one hook call."""
     if answer.failure is not None:
@@ -89,8 +81,8 @@ def classify(answer: HookAnswer) -> Verdict:
         return Verdict(Outcome.MALFORMED, fallback=True, error_summary="Hook answer is not JSON")
     problems = sorted(
         {
-            ".".join(str(p) for p in e.instance_path) or "body"
-            for e in _response_validator().iter_errors(body)
+            schemas.dotted_path(e)
+            for e in schemas.validator("okta/telephony-response").iter_errors(body)
         }
     )
     if problems:

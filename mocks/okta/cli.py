@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from mocks.okta import defaults
 from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER
 
 HELP = (
@@ -39,30 +40,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hook-timeout",
         type=float,
-        default=3.0,
+        default=defaults.HOOK_TIMEOUT_S,
         help="seconds Okta waits for the hook (default: %(default)s)",
     )
     parser.add_argument(
         "--challenge-interval",
         type=float,
-        default=30.0,
+        default=defaults.CHALLENGE_INTERVAL_S,
         help="seconds between two challenges to one phone number (default: %(default)s)",
     )
     parser.add_argument(
         "--max-hooks-in-flight",
         type=int,
-        default=75,
+        default=defaults.MAX_HOOKS_IN_FLIGHT,
         help="the org's limit on hook calls in flight; beyond it 429 E0000047 "
         "(Okta: 35 free, 75 paid; default: %(default)s)",
     )
     parser.add_argument(
         "--fallback-limit",
         type=int,
-        default=10,
+        default=defaults.FALLBACK_LIMIT,
         help="sends Okta's fallback provider allows per --fallback-window (default: %(default)s)",
     )
     parser.add_argument(
-        "--fallback-window", type=float, default=60.0, help="seconds (default: %(default)s)"
+        "--fallback-window",
+        type=float,
+        default=defaults.FALLBACK_WINDOW_S,
+        help="seconds (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--enforce-rate-limits",
+        action="store_true",
+        help="answer 429 E0000047 past a management API bucket's per-minute limit, as Okta "
+        "does (the X-Rate-Limit-* headers are always sent)",
     )
     parser.add_argument(
         "--console-user",
@@ -104,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         fallback_window_s=args.fallback_window,
         hook_timeout_s=args.hook_timeout,
         org_url=args.org_url,
+        enforce_rate_limits=args.enforce_rate_limits,
         console_user=args.console_user,
         console_password=args.console_password,
     )

@@ -5,13 +5,17 @@ Tree::
     OktaError                     any error the emulated API answers with
     ├── ValidationFailed          400 E0000001 "Api validation failed: …" with errorCauses
     ├── MalformedBody             400 E0000003 "The request body was not well-formed."
+    │   └── PayloadTooLarge       413          a body over the mock's size cap
+    ├── InvalidSearch             400 E0000031 "Invalid search criteria."
     ├── InvalidToken              401 E0000011 "Invalid token provided"
     ├── AccessDenied              403 E0000006 "You do not have permission to perform …"
     ├── NotFound                  404 E0000007 "Not found: Resource not found: … (…)"
     ├── MethodNotAllowed          405 E0000022
-    └── RateLimited               429 E0000047
+    ├── RateLimited               429 E0000047
+    └── InternalError             500 E0000009 "Internal Server Error" (a bug in the mock)
 
-Routes raise them; one exception handler in ``app`` turns them into Okta's error body.
+Routes raise them; the handlers of ``mocks.common.http`` (shape in ``web.ERRORS``) turn them,
+Starlette's own 404/405 and any bug into Okta's error body.
 """
 
 from __future__ import annotations
@@ -63,6 +67,25 @@ class MalformedBody(OktaError):
         super().__init__("The request body was not well-formed.")
 
 
+class PayloadTooLarge(MalformedBody):
+    """Okta publishes no size limit for management calls; the cap and the 413 are the mock's."""
+
+    status = 413
+
+    def __init__(self) -> None:
+        OktaError.__init__(self, "The request body was too large.")
+
+
+class InvalidSearch(OktaError):
+    """A ``filter`` or ``search`` expression Okta does not take."""
+
+    status = 400
+    code = "E0000031"
+
+    def __init__(self) -> None:
+        super().__init__("Invalid search criteria.")
+
+
 class InvalidToken(OktaError):
     status = 401
     code = "E0000011"
@@ -111,3 +134,11 @@ class RateLimited(OktaError):
             "X-Rate-Limit-Remaining": "0",
             "X-Rate-Limit-Reset": str(self.reset_epoch_s),
         }
+
+
+class InternalError(OktaError):
+    status = 500
+    code = "E0000009"
+
+    def __init__(self) -> None:
+        super().__init__("Internal Server Error")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from mocks.okta.classify import Outcome, Verdict
-from mocks.okta.times import iso
 
 
 def mask_phone(phone: str) -> str:
@@ -67,37 +65,3 @@ class Flow:
             return "EXPIRED"
         self.used = True
         return "SUCCESS"
-
-    def to_json(self) -> dict[str, Any]:
-        """The flow as the control plane shows it: no OTP, the phone number masked."""
-        hook = None
-        if self.hook_id is not None:
-            verdict = self.verdict
-            hook = {
-                "id": self.hook_id,
-                "httpStatus": self.http_status,
-                "durationMs": self.duration_ms,
-                "status": verdict.status if verdict else None,
-                "transactionId": verdict.transaction_id if verdict else None,
-                "errorSummary": verdict.error_summary if verdict else None,
-            }
-        return {
-            "id": self.id,
-            "created": iso(self.created),
-            "user": {"id": self.user_id, "login": self.login},
-            "requestType": f"com.okta.user.telephony.{self.request_type}",
-            "channel": self.channel,
-            "phoneNumber": mask_phone(self.phone_number),
-            "locale": self.locale,
-            "eventId": self.event_id,
-            "outcome": str(self.outcome),
-            "hook": hook,
-            "endUserMessage": self.end_user_message,
-            "fallback": self.fallback,
-            "delivery": {
-                "via": self.delivery_via,
-                "sent": self.delivery_sent,
-                "transactionId": self.delivery_transaction_id,
-            },
-            "otpExpires": iso(self.otp_expires) if self.otp_expires is not None else None,
-        }

@@ -14,10 +14,18 @@ from mocks.okta.classify import Outcome, Verdict, classify
 from mocks.okta.errors import AccessDenied, RateLimited, ValidationFailed
 from mocks.okta.flow_model import Flow, mask_phone
 from mocks.okta.hook_caller import HookAnswer, call_hook
+from mocks.okta.hook_rules import TELEPHONY
 from mocks.okta.hooks import InlineHook
 from mocks.okta.runtime import Runtime
 from mocks.okta.system_log import SYSTEM, Entity
-from mocks.okta.telephony import CHANNELS, REQUEST_TYPES, Challenge, build_request, request_problems
+from mocks.okta.telephony import (
+    CHANNELS,
+    REQUEST_TYPES,
+    Challenge,
+    build_request,
+    execute_problems,
+    request_problems,
+)
 
 logger = logging.getLogger("mocks.okta.flows")
 
@@ -173,8 +181,21 @@ def _provider_send(runtime: Runtime, flow: Flow, challenge: Challenge, *, failov
 
 
 async def execute(runtime: Runtime, hook: InlineHook, body: Any) -> tuple[HookAnswer, Verdict]:
-    """``POST /api/v1/inlineHooks/{id}/execute``: call the hook with the admin's body as is, so
-    that bad requests can be sent on purpose. Never a fallback, as in Okta's Preview."""
+    """``POST /api/v1/inlineHooks/{id}/execute``, as Okta's executeInlineHook says: the body must
+    be the payload Okta would send for the hook's type (for a telephony hook, one Okta can read
+    as TelephonyRequestExecute: ``execute_problems``), else 400 and the hook is not called; a
+    readable body goes out as sent, so incomplete requests can still be tried on purpose. The
+    hook's status does not matter: the endpoint "isn't tied to any other functionality in Okta",
+    and Okta's help centre previews a hook "before you enable it". Never a fallback."""
+    if hook.type == TELEPHONY:
+        problems = execute_problems(body)
+        if problems:
+            raise ValidationFailed(
+                "payloadData",
+                [f"{path}: not the shape of a telephony inline hook request" for path in problems],
+            )
+    elif not isinstance(body, dict):
+        raise ValidationFailed("payloadData", ["body: must be a JSON object"])
     return await _call(runtime, hook, body, SYSTEM)
 
 

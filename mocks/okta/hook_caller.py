@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import aiohttp
 from multidict import CIMultiDict
 
+from mocks.okta import defaults
+
 MAX_BODY = 256 * 1024
-DEFAULT_TIMEOUT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ async def call_hook(
     body: bytes,
     headers: list[tuple[str, str]],
     tls: ssl.SSLContext,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float = defaults.HOOK_TIMEOUT_S,
 ) -> HookAnswer:
     """POST ``body`` to the hook once and read at most ``MAX_BODY`` + 1 bytes of the answer."""
     sent = CIMultiDict[str]()

@@ -10,7 +10,7 @@ from typing import Any
 from mocks.okta import ids
 from mocks.okta.errors import NotFound, ValidationFailed
 from mocks.okta.hook_rules import TELEPHONY, check_definition
-from mocks.okta.times import Clock, iso
+from mocks.okta.times import Clock
 
 # The Inline Hooks API reference caps an org at 50 hooks (the concept page says 100).
 MAX_HOOKS = 50
@@ -18,7 +18,8 @@ MAX_HOOKS = 50
 
 @dataclass
 class InlineHook:
-    """One registered hook. ``config`` keeps the authScheme value, which is never serialised."""
+    """One registered hook. ``config`` keeps the authScheme value, which is write-only: the
+    HTTP layer (``routes_hooks.render_hook``) never shows it."""
 
     id: str
     name: str
@@ -43,37 +44,6 @@ class InlineHook:
     @property
     def headers(self) -> list[tuple[str, str]]:
         return [(str(h["key"]), str(h["value"])) for h in self.config.get("headers") or []]
-
-    def to_json(self, base_url: str) -> dict[str, Any]:
-        """The InlineHook object as Okta returns it; the authScheme value is write-only."""
-        config = copy.deepcopy(self.config)
-        config.setdefault("method", "POST")
-        config.setdefault("headers", [])
-        if "authScheme" in config:
-            config["authScheme"].pop("value", None)
-        href = f"{base_url}/api/v1/inlineHooks/{self.id}"
-        links: dict[str, Any] = {
-            "self": {"href": href, "hints": {"allow": ["GET", "PUT", "DELETE"]}},
-            "execute": {"href": f"{href}/execute", "hints": {"allow": ["POST"]}},
-        }
-        if self.status == "ACTIVE":
-            links["deactivate"] = {
-                "href": f"{href}/lifecycle/deactivate",
-                "hints": {"allow": ["POST"]},
-            }
-        else:
-            links["activate"] = {"href": f"{href}/lifecycle/activate", "hints": {"allow": ["POST"]}}
-        return {
-            "id": self.id,
-            "status": self.status,
-            "name": self.name,
-            "type": self.type,
-            "version": "1.0.0",
-            "channel": {"type": self.channel_type, "version": "1.0.0", "config": config},
-            "created": iso(self.created),
-            "lastUpdated": iso(self.last_updated),
-            "_links": links,
-        }
 
 
 class HookStore:
@@ -139,10 +109,9 @@ class HookStore:
         hook = self.get(hook_id)
         if not isinstance(doc, dict):
             return self._apply(hook, doc)
-        current = hook.to_json("")
         merged: dict[str, Any] = {"name": hook.name, "type": hook.type}
         merged.update({k: v for k, v in doc.items() if k != "channel"})
-        channel = dict(current["channel"])
+        channel: dict[str, Any] = {"type": hook.channel_type, "version": "1.0.0"}
         channel["config"] = copy.deepcopy(hook.config)
         new_channel = doc.get("channel")
         if isinstance(new_channel, dict):

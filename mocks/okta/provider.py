@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from mocks.okta.limits import SlidingWindow
-from mocks.okta.times import Clock, iso
+from mocks.okta.times import Clock
 
 
 @dataclass(frozen=True)
@@ -21,19 +20,6 @@ class SentMessage:
     text: str
     sent_at: float
     failover: bool
-
-    def to_json(self) -> dict[str, Any]:
-        """The handset's view, message text included: served by the control plane only, never
-        logged."""
-        return {
-            "transactionId": self.transaction_id,
-            "flowId": self.flow_id,
-            "phoneNumber": self.phone_number,
-            "channel": self.channel,
-            "text": self.text,
-            "sentAt": iso(self.sent_at),
-            "failover": self.failover,
-        }
 
 
 class OktaProvider:

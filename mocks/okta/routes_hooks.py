@@ -1,33 +1,75 @@
-"""``/api/v1/inlineHooks``: parse, call the backend, serialise (CONTRACT.md §4)."""
+"""``/api/v1/inlineHooks``: parse, call the backend, render (CONTRACT.md §4)."""
 
 from __future__ import annotations
+
+import copy
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mocks.common.timestamps import iso
 from mocks.okta import flows
 from mocks.okta.errors import ValidationFailed
+from mocks.okta.hook_rules import hook_types
+from mocks.okta.hooks import InlineHook
 from mocks.okta.web import base_url, client_ip, json_body, ok, okta_api, runtime
+
+
+def render_hook(hook: InlineHook, base_url: str) -> dict[str, Any]:
+    """The InlineHook object as Okta returns it; the authScheme value is write-only."""
+    config = copy.deepcopy(hook.config)
+    config.setdefault("method", "POST")
+    config.setdefault("headers", [])
+    if "authScheme" in config:
+        config["authScheme"].pop("value", None)
+    href = f"{base_url}/api/v1/inlineHooks/{hook.id}"
+    links: dict[str, Any] = {
+        "self": {"href": href, "hints": {"allow": ["GET", "PUT", "DELETE"]}},
+        "execute": {"href": f"{href}/execute", "hints": {"allow": ["POST"]}},
+    }
+    if hook.status == "ACTIVE":
+        links["deactivate"] = {
+            "href": f"{href}/lifecycle/deactivate",
+            "hints": {"allow": ["POST"]},
+        }
+    else:
+        links["activate"] = {"href": f"{href}/lifecycle/activate", "hints": {"allow": ["POST"]}}
+    return {
+        "id": hook.id,
+        "status": hook.status,
+        "name": hook.name,
+        "type": hook.type,
+        "version": "1.0.0",
+        "channel": {"type": hook.channel_type, "version": "1.0.0", "config": config},
+        "created": iso(hook.created),
+        "lastUpdated": iso(hook.last_updated),
+        "_links": links,
+    }
 
 
 @okta_api
 async def list_hooks(request: Request) -> Response:
-    hooks = runtime(request).backend.hooks.list(request.query_params.get("type"))
-    return ok([h.to_json(base_url(request)) for h in hooks])
+    hook_type = request.query_params.get("type")
+    if hook_type is not None and hook_type not in hook_types():
+        # Okta's listInlineHooks takes one of its hook types only, and refuses any other: 400.
+        raise ValidationFailed("type", [f"type: one of {', '.join(sorted(hook_types()))}"])
+    hooks = runtime(request).backend.hooks.list(hook_type)
+    return ok([render_hook(h, base_url(request)) for h in hooks])
 
 
 @okta_api
 async def create_hook(request: Request) -> Response:
     body = await json_body(request)
     hook = runtime(request).backend.create_hook(body, client_ip(request))
-    return ok(hook.to_json(base_url(request)))
+    return ok(render_hook(hook, base_url(request)))
 
 
 @okta_api
 async def get_hook(request: Request) -> Response:
     hook = runtime(request).backend.hooks.get(request.path_params["id"])
-    return ok(hook.to_json(base_url(request)))
+    return ok(render_hook(hook, base_url(request)))
 
 
 @okta_api
@@ -35,7 +77,7 @@ async def update_hook(request: Request) -> Response:
     body = await json_body(request)
     backend = runtime(request).backend
     hook = backend.update_hook(request.path_params["id"], body, client_ip(request))
-    return ok(hook.to_json(base_url(request)))
+    return ok(render_hook(hook, base_url(request)))
 
 
 @okta_api
@@ -43,7 +85,7 @@ async def replace_hook(request: Request) -> Response:
     body = await json_body(request)
     backend = runtime(request).backend
     hook = backend.replace_hook(request.path_params["id"], body, client_ip(request))
-    return ok(hook.to_json(base_url(request)))
+    return ok(render_hook(hook, base_url(request)))
 
 
 @okta_api
@@ -55,13 +97,13 @@ async def delete_hook(request: Request) -> Response:
 @okta_api
 async def activate_hook(request: Request) -> Response:
     hook = runtime(request).backend.activate_hook(request.path_params["id"], client_ip(request))
-    return ok(hook.to_json(base_url(request)))
+    return ok(render_hook(hook, base_url(request)))
 
 
 @okta_api
 async def deactivate_hook(request: Request) -> Response:
     hook = runtime(request).backend.deactivate_hook(request.path_params["id"], client_ip(request))
-    return ok(hook.to_json(base_url(request)))
+    return ok(render_hook(hook, base_url(request)))
 
 
 @okta_api

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from mocks.common.timestamps import parse_iso
 from mocks.okta.errors import ValidationFailed
 from mocks.okta.system_log import DEFAULT_LIMIT, MAX_LIMIT, parse_filter
-from mocks.okta.times import parse_iso
 from mocks.okta.web import base_url, ok, okta_api, runtime
 
 

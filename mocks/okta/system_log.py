@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mocks.common.timestamps import iso
 from mocks.okta import ids
 from mocks.okta.errors import ValidationFailed
-from mocks.okta.times import Clock, iso
+from mocks.okta.times import Clock
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -37,7 +38,7 @@ class Entity:
         }
 
 
-SYSTEM = Entity("0oa0000000000000system", "SystemPrincipal", "system@okta.com", "Okta System")
+SYSTEM = Entity("0oa00000000000system", "SystemPrincipal", "system@okta.com", "Okta System")
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,8 @@ class SystemLog:
 
 
 def _cursor(after: str | None) -> int | None:
-    if after is None:
+    # An empty ``after`` is no cursor (schemathesis sent one: Okta's spec allows it).
+    if not after:
         return None
     if not after.isdigit():
         raise ValidationFailed("after", ["after: Invalid cursor"])

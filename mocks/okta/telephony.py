@@ -4,18 +4,16 @@ and the OTP come in as arguments."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-import jsonschema_rs
-
 import schemas
-from mocks.okta import templates
-from mocks.okta.times import iso
+from mocks.common.timestamps import iso
+from mocks.okta import defaults, templates
 
+REQUEST_SCHEMA = "okta/telephony-request"
+EXECUTE_SCHEMA = "okta/telephony-execute"
 REQUEST_TYPES = ("mfa-verification", "pre-enrollment", "account-unlock", "password-reset")
 CHANNELS = ("SMS", "voice call")
-OTP_TTL_S = 300.0
 # The sign-in endpoints (Identity Engine) whose requests trigger each kind of send.
 TRIGGER_PATHS = {
     "mfa-verification": "/idp/idx/challenge",
@@ -44,7 +42,7 @@ class Challenge:
     otp: str
     now: float
     ip_address: str
-    otp_ttl_s: float = OTP_TTL_S
+    otp_ttl_s: float = defaults.OTP_TTL_S
 
     @property
     def message(self) -> str:
@@ -89,15 +87,15 @@ def build_request(challenge: Challenge) -> dict[str, Any]:
     }
 
 
-@cache
-def _request_validator() -> Any:
-    return jsonschema_rs.validator_for(schemas.load("okta/telephony-request"))
-
-
 def request_problems(body: Any) -> list[str]:
     """Where a request breaks ``schemas/okta/telephony-request`` (empty when valid). Paths
     only: the messages would quote values, and the request holds the OTP."""
-    return [
-        ".".join(str(p) for p in e.instance_path) or "body"
-        for e in _request_validator().iter_errors(body)
-    ]
+    return [schemas.dotted_path(e) for e in schemas.validator(REQUEST_SCHEMA).iter_errors(body)]
+
+
+def execute_problems(body: Any) -> list[str]:
+    """Where the body of an ``execute`` is not a telephony payload Okta can read (empty when it
+    is): ``schemas/okta/telephony-execute``, looser than a real request on purpose. Paths only."""
+    return sorted(
+        {schemas.dotted_path(e) for e in schemas.validator(EXECUTE_SCHEMA).iter_errors(body)}
+    )

@@ -10,6 +10,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from mocks.okta import defaults as okta_defaults
+
 if TYPE_CHECKING:
     from mocks.stack.stack import Stack
 
@@ -43,13 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-hooks-in-flight",
         type=int,
-        default=75,
+        default=okta_defaults.MAX_HOOKS_IN_FLIGHT,
         help="mock Okta's limit on hook calls in flight (default %(default)s, as a paid org)",
     )
     parser.add_argument(
         "--challenge-interval",
         type=float,
-        default=30.0,
+        default=okta_defaults.CHALLENGE_INTERVAL_S,
         help="Okta's seconds between challenges to one number (default %(default)s; "
         "0 for load runs)",
     )

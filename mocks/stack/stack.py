@@ -7,38 +7,18 @@ leaving it stops all three, SIGTERM first, so SQLite is closed cleanly.
 
 from __future__ import annotations
 
-import random
 import secrets
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from mocks.common.ports import free_port_base as free_port_base
+from mocks.okta import defaults as okta_defaults
 from mocks.stack.processes import ServerProcess
 from mocks.stack.tls import TlsFiles, make_certificates
 
 DEFAULT_PORT_BASE = 8400
 HOST = "127.0.0.1"
-
-
-def free_port_base(low: int = 20_000, high: int = 60_000) -> int:
-    """A base B with B, B+1 and B+2 all free on 127.0.0.1 (bounded tries), for tests and
-    load runs that must not collide with a stack already running on the default ports."""
-    for _ in range(50):
-        base = random.randrange(low, high)
-        sockets: list[socket.socket] = []
-        try:
-            for port in (base, base + 1, base + 2):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind((HOST, port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no three consecutive free ports")
 
 
 @dataclass(frozen=True)
@@ -61,8 +41,8 @@ class Stack:
         workdir: Path = Path("var/stack"),
         connector_workers: int = 1,
         timing_scale: float = 1.0,
-        challenge_interval_s: float = 30.0,
-        max_hooks_in_flight: int = 75,
+        challenge_interval_s: float = okta_defaults.CHALLENGE_INTERVAL_S,
+        max_hooks_in_flight: int = okta_defaults.MAX_HOOKS_IN_FLIGHT,
         api_token: str | None = None,
         connector_env: dict[str, str] | None = None,
     ) -> None:

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
+from mocks.common.timestamps import iso
 from mocks.okta.console.session import CSRF_FIELD, csrf_token, signed_in_user, take_flashes
 from mocks.okta.runtime import Runtime
-from mocks.okta.times import iso
 
 # The left menu: (section, [(label, route name)]). Labels are the setup guide's words.
 MENU: list[tuple[str, list[tuple[str, str]]]] = [

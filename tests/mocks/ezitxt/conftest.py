@@ -107,7 +107,7 @@ def http() -> Iterator[requests.Session]:
 
 @pytest.fixture
 def base(server: str, http: requests.Session) -> str:
-    assert http.post(f"{server}/_mock/reset").status_code == 200
+    assert http.post(f"{server}/_mock/reset").status_code == 204
     return server
 
 

@@ -6,6 +6,7 @@ import random
 import statistics
 
 from mocks.ezitxt.faults import Delay, Faults
+from mocks.ezitxt.routes_mock import render_faults
 
 
 def test_share_is_reproducible_with_a_seed() -> None:
@@ -43,10 +44,10 @@ def test_fixed_delay_and_cap() -> None:
     assert Delay(fixed_ms=10**9).sample_s(rng) == 60.0
 
 
-def test_as_json_round_trips() -> None:
+def test_rendered_rules_round_trip() -> None:
     faults = Faults()
     doc = {"rules": [{"delay": {"fixedMs": 5}, "drop": True, "accept": True}], "seed": 1}
     faults.replace(doc)
     again = Faults()
-    again.replace({"rules": faults.as_json()["rules"], "seed": 1})
+    again.replace({"rules": render_faults(faults)["rules"], "seed": 1})
     assert again.rules == faults.rules

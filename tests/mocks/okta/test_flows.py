@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from mocks.common.timestamps import parse_iso
 from mocks.okta.classify import DEFAULT_END_USER_ERROR
-from mocks.okta.times import parse_iso
 from tests.mocks.okta.conftest import AUTH_KEY, AUTH_VALUE, FakeHook, Org, assert_valid
 
 SEND = "system.sms.send_factor_verify_message"

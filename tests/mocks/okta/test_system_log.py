@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mocks.okta.times import iso
+from mocks.common.timestamps import iso
 from tests.mocks.okta.conftest import Org, assert_valid
 
 LOGS = "/api/v1/logs"
