@@ -18,11 +18,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from mocks.common.timestamps import iso
 from mocks.okta.flow_model import mask_phone
 from mocks.okta.signin import journey, messages
 from mocks.okta.signin.forms import form_post, page, redirect, session_of, store
 from mocks.okta.signin.sessions import PURPOSES, Notice, SignInSession
-from mocks.okta.times import iso
 from mocks.okta.web import base_url, client_ip, runtime
 
 OUTBOX_SIZE = 50
