@@ -31,8 +31,10 @@ run: $(VENV)/.installed-runtime
 serve: $(VENV)/.installed-runtime
 	$(BIN)/ezitxt-okta serve --host $(HOST) --port $(PORT)
 
-## test: the whole test suite
+## test: the whole test suite (browser tests drive Debian's Chromium, installed when missing)
 test: $(VENV)/.installed-dev
+	@command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -o DPkg::Lock::Timeout=600 chromium)
 	$(BIN)/python -m pytest
 
 ## lint: ruff, and mypy strict on connector/ and mocks/

@@ -50,6 +50,12 @@ BENCHMARKS = (
         r"^  \d worker\(s\), 256 in flight: .*",
     ),
     Benchmark(
+        "replay_store",
+        "replay store at 300,000 events (5 min at 1,000/s): memory and per-op cost",
+        ("--events", "30000"),
+        r"^\| (memory at|budget) .*",
+    ),
+    Benchmark(
         "phone_fast_path",
         "NZ/AU phone fast path vs phonenumbers' parse (target: fast <= 50% of the parse)",
         ("--numbers", "5000", "--rounds", "1"),
@@ -60,6 +66,12 @@ BENCHMARKS = (
         "mock EZITXT accepted/s, 1 worker, 64 in flight (target: >= 1,000/s)",
         ("--duration", "3"),
         r"^  (accepted/s|p99 latency) .*",
+    ),
+    Benchmark(
+        "mobile_report",
+        "portal Mobile Report pages at 1,000,000 messages (target: every median < 100 ms)",
+        ("--messages", "100000", "--rounds", "5"),
+        r"^  slowest median .*",
     ),
 )
 
