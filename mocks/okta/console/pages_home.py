@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import math
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mocks.okta.console.lockout import FailedSignIns
 from mocks.okta.console.render import page, runtime
 from mocks.okta.console.session import admin_page, checked_form, console_path, session
 from mocks.okta.system_log import DEFAULT_WINDOW_S
@@ -48,10 +50,25 @@ async def signin_submit(request: Request) -> Response:
     username = str(form.get("username", ""))
     password = str(form.get("password", ""))
     state = request.app.state
+    target = _safe_next(request, str(form.get("next", "")))
+    failures: FailedSignIns = state.failed_sign_ins
+    wait_s = failures.locked_for(username)
+    if wait_s > 0:
+        minutes = max(1, math.ceil(wait_s / 60))
+        error = f"Too many failed sign-ins. Try again in {minutes} minute{'s' * (minutes > 1)}."
+        return page(
+            request,
+            "signin.html",
+            status=429,
+            title="Sign In",
+            next=target,
+            username=username,
+            error=error,
+        )
     good_user = hmac.compare_digest(username.encode(), state.console_user.encode())
     good_password = hmac.compare_digest(password.encode(), state.console_password.encode())
-    target = _safe_next(request, str(form.get("next", "")))
     if not (good_user and good_password):
+        failures.failed(username)
         return page(
             request,
             "signin.html",
@@ -61,6 +78,7 @@ async def signin_submit(request: Request) -> Response:
             username=username,
             error=SIGNIN_FAILED,
         )
+    failures.succeeded(username)
     data = session(request)
     data.clear()  # a fresh session (and CSRF token) on sign-in: no session fixation
     data["user"] = state.console_user
