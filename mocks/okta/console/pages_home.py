@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from mocks.okta.backend import ADMIN
 from mocks.okta.console.lockout import FailedSignIns
-from mocks.okta.console.render import page, runtime
+from mocks.okta.console.render import client_ip, page, runtime
 from mocks.okta.console.session import admin_page, checked_form, console_path, session
-from mocks.okta.system_log import DEFAULT_WINDOW_S
+from mocks.okta.system_log import DEFAULT_WINDOW_S, Entity
 
 # Okta's Sign-In Widget says no more than this, whichever of the two was wrong.
 SIGNIN_FAILED = "Unable to sign in"
@@ -69,6 +70,9 @@ async def signin_submit(request: Request) -> Response:
     good_password = hmac.compare_digest(password.encode(), state.console_password.encode())
     if not (good_user and good_password):
         failures.failed(username)
+        _log_sign_in(request, username, ok=False)
+        if failures.locked_for(username) > 0:
+            _log_lock(request, username)
         return page(
             request,
             "signin.html",
@@ -79,10 +83,40 @@ async def signin_submit(request: Request) -> Response:
             error=SIGNIN_FAILED,
         )
     failures.succeeded(username)
+    _log_sign_in(request, username, ok=True)
     data = session(request)
     data.clear()  # a fresh session (and CSRF token) on sign-in: no session fixation
     data["user"] = state.console_user
     return RedirectResponse(target, status_code=303)
+
+
+def _actor(username: str) -> Entity:
+    # The attempted username, as Okta records it; never the password.
+    return Entity(ADMIN.id, "User", username[:100], None)
+
+
+def _log_sign_in(request: Request, username: str, *, ok: bool) -> None:
+    """``user.session.start`` as Okta writes it for an admin's sign-in (reason
+    ``INVALID_CREDENTIALS`` on failure)."""
+    runtime(request).backend.log.emit(
+        "user.session.start",
+        "User login to Okta Admin Console",
+        result="SUCCESS" if ok else "FAILURE",
+        reason=None if ok else "INVALID_CREDENTIALS",
+        severity="INFO" if ok else "WARN",
+        actor=_actor(username),
+        client_ip=client_ip(request),
+    )
+
+
+def _log_lock(request: Request, username: str) -> None:
+    runtime(request).backend.log.emit(
+        "user.account.lock",
+        "Max sign in attempts exceeded",
+        severity="WARN",
+        actor=_actor(username),
+        client_ip=client_ip(request),
+    )
 
 
 async def signout(request: Request) -> Response:

@@ -221,3 +221,12 @@ def test_repeated_wrong_passwords_lock_that_username_for_a_while(
     org.clock.advance(WINDOW_S)
     assert anonymous.sign_in().status_code == 200
     assert anonymous.get("/admin/", allow_redirects=False).status_code == 200
+    # The System Log has each attempt (never a password) and the lock.
+    starts = org.logs(filter='eventType eq "user.session.start"')
+    results = [e["outcome"]["result"] for e in starts]
+    assert results.count("FAILURE") == MAX_FAILURES + 1 and results[-1] == "SUCCESS"
+    assert all(e["outcome"]["reason"] == "INVALID_CREDENTIALS" for e in starts[:-1])
+    assert [e["actor"]["alternateId"] for e in starts[:2]] == [DEFAULT_USER, DEFAULT_USER]
+    [lock] = org.logs(filter='eventType eq "user.account.lock"')
+    assert lock["actor"]["alternateId"] == DEFAULT_USER
+    assert "guess" not in str(org.logs())
