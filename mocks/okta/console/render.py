@@ -12,8 +12,27 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from mocks.common.timestamps import iso
-from mocks.okta.console.session import CSRF_FIELD, csrf_token, signed_in_user, take_flashes
+from mocks.okta.backend import ADMIN
+from mocks.okta.console.session import (
+    CSRF_FIELD,
+    console_path,
+    csrf_token,
+    signed_in_user,
+    take_flashes,
+)
 from mocks.okta.runtime import Runtime
+from mocks.okta.system_log import Entity
+
+# Pages load nothing but the console's own stylesheet and script, are never framed, and post
+# forms only to the console.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 # The left menu: (section, [(label, route name)]). Labels are the setup guide's words.
 MENU: list[tuple[str, list[tuple[str, str]]]] = [
@@ -38,7 +57,7 @@ def shown_time(epoch_or_iso: Any) -> str:
 def path_for(context: Any, name: str, /, **params: Any) -> str:
     """Links as paths (``/admin/…``), whatever host name the browser used."""
     request: Request = context["request"]
-    return str(request.url_for(name, **params).path)
+    return console_path(request, name, **params)
 
 
 @cache
@@ -76,7 +95,7 @@ def page(
     }
     base.update(context)
     response: HTMLResponse = templates().TemplateResponse(
-        request, template, base, status_code=status
+        request, template, base, status_code=status, headers=SECURITY_HEADERS
     )
     return response
 
@@ -88,3 +107,8 @@ def client_ip(request: Request) -> str:
 def org_url(request: Request) -> str:
     """The org's own URL (the console's, without ``/admin``)."""
     return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def admin_actor(request: Request) -> Entity:
+    """The signed-in admin, as the actor of the System Log events the console causes."""
+    return Entity(ADMIN.id, "User", signed_in_user(request) or ADMIN.alternate_id, None)
