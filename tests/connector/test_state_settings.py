@@ -68,9 +68,13 @@ def test_the_state_secret_can_come_from_a_file_and_keys_every_replica_alike(
     direct = SharedStateWiring.from_settings(
         load_settings({}, gateway_url=GATEWAY, redis_url="redis://h", state_secret=SECRET)
     )
-    assert from_file is not None and direct is not None
-    assert from_file.fingerprints == direct.fingerprints
-    assert from_file.fingerprints.key != SECRET.encode()  # derived, never the secret itself
+    other = SharedStateWiring.from_settings(
+        load_settings({}, gateway_url=GATEWAY, redis_url="redis://h", state_secret="o" * 32)
+    )
+    assert from_file is not None and direct is not None and other is not None
+    same = from_file.fingerprints.event_key("app", "evt-1")
+    assert same == direct.fingerprints.event_key("app", "evt-1")
+    assert same != other.fingerprints.event_key("app", "evt-1")
     with pytest.raises(SettingsError, match="not both"):
         load_settings({**env, "EZITXT_HOOK_STATE_SECRET": SECRET})
 
