@@ -52,6 +52,8 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	@# nginx (Debian's nginx-light) is the instant gateway of the full-path benchmark.
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 nginx-light)
+	@# A real Redis for the replica_state benchmark.
+	command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 redis-server)
 	$(BIN)/python -m loadtests.bench
 
 ## load: Locust headless against the stack: make load SHAPE=steady|storm|smoke [FAULT=slow]
