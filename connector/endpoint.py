@@ -3,7 +3,8 @@
 It reads the auth field and the body (under the size cap and the hook's deadline), hands them
 to ``TelephonyHook`` as a ``HookCall``, and writes the answer and the call's one log line,
 built from what the hook decided. Every answer comes from ``connector.outcomes``. Plain ASGI
-rather than a Starlette request/response function: this is the hot path.
+rather than a Starlette request: the body is read as it streams, refused the moment it passes
+the cap (``Request.body()`` would read all of it first).
 """
 
 from __future__ import annotations
@@ -37,16 +38,16 @@ class HookEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         arrived = time.monotonic()
-        authorizations: list[str] = []
+        authorizations: tuple[str, ...] = ()
         declared = -1
         for name, value in scope["headers"]:
             if name == self.auth_header:
                 # Header bytes are latin-1 by HTTP's rules: any byte decodes, and the
                 # credential's own check refuses what is not ASCII base64.
-                authorizations.append(value.decode("latin-1"))
+                authorizations += (value.decode("latin-1"),)
             elif name == b"content-length" and value.isdigit():
                 declared = int(value)
-        handled = await self._handle(tuple(authorizations), declared, receive, arrived)
+        handled = await self._handle(authorizations, declared, receive, arrived)
         answer = handled.answer
         duration_ms = round((time.monotonic() - arrived) * 1000, 1)
         self.call_log.write(call_fields(handled, duration_ms=duration_ms))

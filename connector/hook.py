@@ -27,9 +27,10 @@ from connector.errors import (
     GatewayError,
     GatewayNoAnswer,
     GatewayRejectedCredential,
+    GatewayRejectedMessage,
     GatewayUnavailable,
 )
-from connector.gateway import Gateway
+from connector.gateway import Gateway, GatewayReceipt
 from connector.outcomes import GatewayResult, Outcomes
 from connector.refusals import Refusal
 from connector.replays import (
@@ -53,6 +54,8 @@ GATEWAY_MARGIN_S = 0.05
 HOOK_MARGIN_S = 0.01
 
 log = logging.getLogger(logs.HOOK_LOGGER)
+_SENT_NOTHING = (GatewayUnavailable, GatewayRejectedCredential)
+_REMEMBERED = (GatewayReceipt, GatewayNoAnswer, GatewayRejectedMessage)  # replays.Remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,9 +208,9 @@ def _remembered(result: GatewayResult | None) -> Remembered | None:
     mid-send): it may have been sent."""
     if result is None:
         return GatewayNoAnswer("cancelled_while_sending")
-    if isinstance(result, GatewayUnavailable | GatewayRejectedCredential):
+    if isinstance(result, _SENT_NOTHING):
         return None  # nothing was sent: a repeat tries afresh
-    if isinstance(result, Remembered):
+    if isinstance(result, _REMEMBERED):
         return result
     # A gateway error of no known kind is answered PENDING (connector.outcomes): remembered so.
     return GatewayNoAnswer(result.reason, http_status=result.http_status)

@@ -51,19 +51,17 @@ def parse_request(body: bytes, validator: RequestValidator) -> HookRequest | Ref
     if causes:
         return Refusal(SCHEMA_INVALID, causes=tuple(causes))
     profile = document["data"]["messageProfile"]
-    not_integral = [
-        _not_integral(name) for name in NUMERIC_TEXT_FIELDS if type(profile.get(name)) is float
-    ]
-    if not_integral:
-        return Refusal(SCHEMA_INVALID, causes=tuple(not_integral))
+    if type(profile["phoneNumber"]) is float or type(profile.get("otpCode")) is float:
+        floats = [name for name in NUMERIC_TEXT_FIELDS if type(profile.get(name)) is float]
+        return Refusal(SCHEMA_INVALID, causes=tuple(_not_integral(name) for name in floats))
     return HookRequest(
-        event_id=document["eventId"],
-        okta_request_id=document["data"]["context"]["request"]["id"],
-        request_type=SHORT_REQUEST_TYPES[document["requestType"]],
-        channel=profile["deliveryChannel"].lower(),
-        phone_number=_text(profile["phoneNumber"]),
-        message=profile["msgTemplate"],
-        unknown_fields=unknown,
+        document["eventId"],
+        document["data"]["context"]["request"]["id"],
+        SHORT_REQUEST_TYPES[document["requestType"]],
+        profile["deliveryChannel"].lower(),
+        _text(profile["phoneNumber"]),
+        profile["msgTemplate"],
+        unknown,
     )
 
 

@@ -50,6 +50,18 @@ BENCHMARKS = (
         r"^  \d worker\(s\), 256 in flight: .*",
     ),
     Benchmark(
+        "replay_store",
+        "replay store at 300,000 events (5 min at 1,000/s): memory and per-op cost",
+        ("--events", "30000"),
+        r"^\| (memory at|budget) .*",
+    ),
+    Benchmark(
+        "under_attack",
+        "legitimate calls vs a 200 MB streamed header and 1,000 slowloris (target: p99 <= 100 ms)",
+        ("--duration", "3", "--slowloris", "200", "--stream-mb", "20"),
+        r"^  under attack: p99 .*",
+    ),
+    Benchmark(
         "phone_fast_path",
         "NZ/AU phone fast path vs phonenumbers' parse (target: fast <= 50% of the parse)",
         ("--numbers", "5000", "--rounds", "1"),

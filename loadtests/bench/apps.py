@@ -8,16 +8,21 @@ replaced in-process by one that accepts at once, so only the connector's own wor
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import os
+import time
+import types
 import uuid
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from connector import answers
+from connector import answers, logs
 from connector.app import create_app
 from connector.endpoint import HOOK_PATH
 from connector.gateway import GatewayReceipt, OutboundSms
@@ -64,3 +69,75 @@ def hook_instant_gateway() -> Starlette:
 def hook_http_gateway() -> Starlette:
     settings = load_settings({}, gateway_url=os.environ["BENCH_GATEWAY_URL"])
     return create_app(settings)
+
+
+# -- the hook with one hot-path shortcut swapped back for the plain library call, for the A/B
+# figures of ``loadtests/bench/hot_path_ab.py``.
+
+
+class TimerPerCall:
+    """A timer per guarded step, as ``asyncio.timeout_at`` keeps one (``loop.call_at`` of the
+    task's cancel, ``uncancel`` at the end): what ``connector.deadlines.Deadlines`` replaces
+    with one sweeper for all calls. A sync context manager, as the hook's guard is."""
+
+    def guard(self, deadline: float) -> _TimerGuard:
+        return _TimerGuard(deadline)
+
+    async def close(self) -> None:
+        return None
+
+
+class _TimerGuard:
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+        self._fired = False
+
+    def __enter__(self) -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        self._task = task
+        self._handle = loop.call_at(loop.time() + self._deadline - time.monotonic(), self._fire)
+
+    def _fire(self) -> None:
+        self._fired = True
+        self._task.cancel()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._handle.cancel()
+        if self._fired and exc_type is asyncio.CancelledError and self._task.uncancel() == 0:
+            raise TimeoutError("deadline reached") from exc
+
+
+class LoggingCallLog:
+    """The call's line through ``logging`` and ``JsonFormatter`` (what ``CallLog`` replaces)."""
+
+    def __init__(self) -> None:
+        self._log = logging.getLogger(logs.HOOK_LOGGER)
+
+    def write(self, fields: dict[str, Any]) -> None:
+        self._log.info("telephony hook", extra={"fields": fields})
+
+
+def hook_with(**parts: Any) -> Starlette:
+    settings = load_settings({}, gateway_url="http://127.0.0.1:9")
+    deadlines = parts.pop("deadlines", None)
+    app = create_app(settings, gateway=InstantGateway(), **parts)
+    if deadlines is not None:
+        app.hook_endpoint.hook.deadlines = app.hook_endpoint.deadlines = deadlines
+    return app
+
+
+def hook_timer_per_call() -> Starlette:
+    return hook_with(deadlines=TimerPerCall())
+
+
+def hook_logging_call_log() -> Starlette:
+    return hook_with(call_log=LoggingCallLog())
+
+
+def hook_via_router(**parts: Any) -> Starlette:
+    """The hook behind Starlette's middleware stack and router, as any other route."""
+    app = hook_with(**parts)
+    app.build_middleware_stack = types.MethodType(Starlette.build_middleware_stack, app)  # type: ignore[method-assign]
+    return app

@@ -14,7 +14,7 @@ from connector.answers import Answer
 from connector.errors import GatewayUnavailable
 from connector.gateway import GatewayReceipt, OutboundSms
 from connector.hook import HookCall, TelephonyHook
-from connector.replays import Held, InFlight, MemoryReplayStore, Owned, Stamp
+from connector.replays import SWEEP_EVERY, Held, InFlight, MemoryReplayStore, Owned, Stamp
 from connector.settings import load_settings
 from connector.validation import RequestValidator
 from tests.connector import payloads
@@ -103,15 +103,15 @@ def key(n: int) -> bytes:
 
 def test_remembered_events_expire_and_are_bounded() -> None:
     store = MemoryReplayStore(window_s=0.05, max_events=3)
-    for n in range(10):
+    for n in range(SWEEP_EVERY):
         claim = store.claim_now(key(n), STAMP)
         assert isinstance(claim, Owned)
         store.settle_now(key(n), claim, RECEIPT)
-    assert len(store) == 3
-    assert store.claim_now(key(9), STAMP) == Held(STAMP, RECEIPT)
+    assert len(store) == 3  # swept at the SWEEP_EVERY-th settle: down to the bound
+    assert store.claim_now(key(SWEEP_EVERY - 1), STAMP) == Held(STAMP, RECEIPT)
     assert isinstance(store.claim_now(key(0), STAMP), Owned)  # over the bound: oldest first
     time.sleep(0.06)
-    assert isinstance(store.claim_now(key(9), STAMP), Owned)  # past the window: owned afresh
+    assert isinstance(store.claim_now(key(SWEEP_EVERY - 1), STAMP), Owned)  # past the window
 
 
 def test_failures_that_sent_nothing_are_not_remembered() -> None:
