@@ -20,7 +20,8 @@ import tracemalloc
 import uuid
 
 from connector.gateway import GatewayReceipt, OutboundSms
-from connector.replays import Fingerprints, Held, MemoryReplayStore, Owned
+from connector.memory_replays import MemoryReplayStore
+from connector.replays import Fingerprints, Held, Owned
 from loadtests.bench.harness import table
 
 WINDOW_EVENTS = 300_000  # 5 minutes at 1,000 events/s
