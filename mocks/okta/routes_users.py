@@ -74,7 +74,7 @@ def parse_query(request: Request) -> UserQuery:
         filter=params.get("filter"),
         search=params.get("search"),
         limit=limit,
-        after=params.get("after"),
+        after=params.get("after") or None,
         sort_by=params.get("sortBy"),
         descending=order == "desc",
     )

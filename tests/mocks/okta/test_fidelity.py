@@ -138,3 +138,9 @@ def test_system_log_actor_and_target_ids_have_okta_s_20_characters(
         assert OKTA_ID.match(event["actor"]["id"]), event["actor"]
         for target in event["target"]:
             assert OKTA_ID.match(target["id"]), target
+
+
+def test_an_empty_after_is_no_cursor(org: Org) -> None:
+    org.create_user()
+    assert org.api("GET", "/api/v1/logs", params={"after": ""}).status_code == 200
+    assert len(org.api("GET", "/api/v1/users", params={"after": ""}).json()) == 1

@@ -1,5 +1,5 @@
-"""Mock Okta driven by Okta's official Python SDK (PyPI ``okta``, v3) over a real socket: the
-client QA actually use must work against the mock as it does against an org.
+"""Mock Okta driven by Okta's official Python SDK (PyPI ``okta``, v3, 3.4.6 and later) over a
+real socket: the client QA actually use must work against the mock as it does against an org.
 
 Two facts about the SDK (3.4.6) these tests rely on, checked in its source: its generated calls
 send ``Authorization: SSWS<token>`` with no space (``Configuration.auth_settings``), and it
