@@ -7,6 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8401
 SHAPE  ?= smoke
 FAULT  ?=
+LOAD_ARGS ?=
 
 .PHONY: run serve test lint bench load clean
 
@@ -15,12 +16,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # One stamp per set of extras, refreshed whenever pyproject.toml changes.
+# runtime: the connector and the mocks with their extra (make run starts the stack).
 $(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[mocks]'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,load,mocks]'
 	touch $@ $(VENV)/.installed-runtime
 
 ## run: the whole mock stack (mock EZITXT, connector over TLS, mock Okta) with a demo sign-in
@@ -31,8 +33,10 @@ run: $(VENV)/.installed-runtime
 serve: $(VENV)/.installed-runtime
 	$(BIN)/ezitxt-okta serve --host $(HOST) --port $(PORT)
 
-## test: the whole test suite
+## test: the whole test suite (browser tests drive Debian's Chromium, installed when missing)
 test: $(VENV)/.installed-dev
+	@command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -o DPkg::Lock::Timeout=600 chromium)
 	$(BIN)/python -m pytest
 
 ## lint: ruff, and mypy strict on connector/ and mocks/
@@ -48,8 +52,9 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m loadtests.bench
 
 ## load: Locust headless against the stack: make load SHAPE=steady|storm|smoke [FAULT=slow]
+##       [LOAD_ARGS="--rate 50 --duration 30 --workers 2 --target URL ..."] (--help: all options)
 load: $(VENV)/.installed-dev
-	$(BIN)/python -m loadtests.run --shape $(SHAPE) $(if $(FAULT),--fault $(FAULT),)
+	$(BIN)/python -m loadtests.run --shape $(SHAPE) $(if $(FAULT),--fault $(FAULT),) $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

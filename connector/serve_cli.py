@@ -1,4 +1,5 @@
-"""``ezitxt-okta serve``: the connector under uvicorn (uvloop + httptools)."""
+"""``ezitxt-okta serve``: the connector under uvicorn (uvloop, httptools with the limits of
+``connector.http_guard``; ``connector.server`` says why)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,15 @@ settings come from the environment (EZITXT_HOOK_*):
   EZITXT_HOOK_PROVIDER_NAME   provider named in answers to Okta (default EZITXT)
   EZITXT_HOOK_MAX_BODY_BYTES  largest request body accepted (default 65536)
   EZITXT_HOOK_LOG_FORMAT      json (default) or pretty
+
+limits on client connections (EZITXT_HOOK_*):
+  EZITXT_HOOK_MAX_HEAD_BYTES   request line and headers together, at most (default 16384; 431)
+  EZITXT_HOOK_MAX_HEADERS      header fields in a request, at most (default 100; 431)
+  EZITXT_HOOK_HEADER_TIMEOUT_S first byte to end of headers, at most (default 5; then closed)
+  EZITXT_HOOK_IDLE_TIMEOUT_S   a new connection silent this long is closed (default 10)
+  EZITXT_HOOK_MAX_CONNECTIONS  open connections per worker (default 4096, lowered to fit the
+                               open-file limit; at the cap the longest-idle one is closed,
+                               or the new one gets 503)
 """
 
 
@@ -42,16 +52,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from connector import logs
+    from connector.server import HTTP_PROTOCOL, log_limits, raise_open_file_limit
+    from connector.server_limits import load_server_limits
     from connector.settings import SettingsError, load_settings
 
     try:
-        load_settings()  # fail fast, with the variable named, before any worker starts
+        # Fail fast, with the variable named, before any worker starts.
+        settings = load_settings()
+        limits = load_server_limits()
     except SettingsError as exc:
         sys.stderr.write(f"ezitxt-okta serve: {exc}\n")
         return 2
     if args.workers < 1:
         sys.stderr.write("ezitxt-okta serve: --workers must be at least 1\n")
         return 2
+    logs.configure(settings.log_format)
+    log_limits(raise_open_file_limit(), limits)
     uvicorn.run(
         "connector.app:create_app",
         factory=True,
@@ -59,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
+        http=HTTP_PROTOCOL,
+        ws="none",  # the hook serves no WebSocket: an Upgrade header changes nothing
         access_log=args.access_log,
         log_level=args.log_level,
         ssl_certfile=args.ssl_certfile,

@@ -60,6 +60,16 @@ class Budgets:
     def named(self) -> list[str]:
         return sorted((set(self.shape) | set(self.fault)) - {ANY})
 
+    def restricted_to(self, names: Iterable[str]) -> Budgets:
+        """Without the named budgets of requests this run cannot make (a run of hook callers
+        alone makes no sign-ins); ``"*"`` still covers every request seen."""
+        keep = {ANY, AGGREGATED, *names}
+        return Budgets(
+            self.profile,
+            {name: limits for name, limits in self.shape.items() if name in keep},
+            {name: limits for name, limits in self.fault.items() if name in keep},
+        )
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -39,6 +39,11 @@ def connector_rate(history: Path, shape: Shape) -> tuple[float, float, float] | 
         if row["Name"] in CONNECTOR_NAMES:
             second = int(row["Timestamp"]) - t0
             counts[second] = counts.get(second, 0) + int(row["Total Request Count"])
+    return peak_rate(counts, shape)
+
+
+def peak_rate(counts: dict[int, int], shape: Shape) -> tuple[float, float, float] | None:
+    """(arrivals/s, window start, window end) from cumulative request counts by second."""
     begin, end = peak_window(shape)
     seconds = sorted(s for s in counts if begin <= s <= end)
     if len(seconds) < 2:

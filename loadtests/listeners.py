@@ -1,31 +1,53 @@
 # mypy: disable-error-code="untyped-decorator"
 # (Locust's event decorators carry no types.)
 """The locustfile's event listeners: its command-line options, the gateway fault for the run,
-and the budget check when Locust quits.
+the latency timeline from the first second, and the verdict when Locust quits.
 
-Shapes, faults and budgets act once per run, so they run on the master (or the lone local
-runner), never on workers: the master holds the aggregated statistics, and a fault set by each
-worker would be set N times and cleared by the first to stop.
+Shapes, faults, the timeline and budgets act once per run, so they run on the master (or the
+lone local runner), never on workers: the master holds the aggregated statistics, and a fault set
+by each worker would be set N times and cleared by the first to stop.
+
+A run stopped before its shape ended (Ctrl-C, SIGTERM) is interrupted: it is judged on nothing,
+says so, and exits with 130; its figures are still written.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
+import gevent
+import gevent.hub
+import locust.stats
 import requests
 from locust import events
 from locust.env import Environment
-from locust.runners import WorkerRunner
+from locust.runners import MasterRunner, WorkerRunner
 
-from loadtests import budgets
+from loadtests import budgets, report, shapes
 from loadtests.expect import FAULTS
+from loadtests.history import CONNECTOR_NAMES, peak_rate
 from loadtests.stages import SHAPES
+from loadtests.timeline import Snapshot, Timeline
 
 log = logging.getLogger("loadtests")
 CONTROL_TIMEOUT_S = 5.0
+SAMPLE_S = 1.0
+INTERRUPTED_EXIT = 130  # as a shell reports a command stopped by SIGINT
 _final_line: list[str] = []
+_run: dict[str, Any] = {}
+
+# Locust's report charts sample its stats every HISTORY_STATS_INTERVAL_SEC (5 s, no option for
+# it), the first sample 5 s in: a 10 s smoke run's chart had two points and no first seconds.
+# Sampled every second, they start at 1-2 s (its "current" percentiles need a second of cache).
+locust.stats.HISTORY_STATS_INTERVAL_SEC = 1
+# Ctrl-C reaches Locust as a KeyboardInterrupt passing through gevent's hub, which prints it as
+# an error before Locust stops cleanly; an interrupted run is no error (gevent documents
+# ``Hub.NOT_ERROR`` as the classes it does not print).
+gevent.hub.Hub.NOT_ERROR = (*gevent.hub.Hub.NOT_ERROR, KeyboardInterrupt)
 
 
 @events.init_command_line_parser.add_listener
@@ -35,6 +57,15 @@ def add_options(parser: Any) -> None:
     group.add_argument("--shape", choices=sorted(SHAPES), default="smoke", help="load shape")
     group.add_argument(
         "--fault", choices=sorted(FAULTS), default="none", help="gateway fault for the run"
+    )
+    group.add_argument(
+        "--rate", type=float, default=0.0, help="the shape's peak arrivals/s (0: the shape's)"
+    )
+    group.add_argument(
+        "--shape-users", type=int, default=0, help="the shape's peak users, instead of --rate"
+    )
+    group.add_argument(
+        "--duration", type=float, default=0.0, help="the shape's length in s (0: the shape's)"
     )
     group.add_argument("--okta-url", default="", help="mock Okta's base URL (sign-in users)")
     group.add_argument("--ezitxt-url", default="", help="mock EZITXT's base URL (handsets, faults)")
@@ -55,6 +86,11 @@ def add_options(parser: Any) -> None:
         help="mock Okta's SSWS API token, to create sign-in users (env EZITXT_LOAD_OKTA_TOKEN)",
     )
     group.add_argument("--budgets", default=str(budgets.DEFAULT_PATH), help="budgets file")
+    group.add_argument(
+        "--report-dir",
+        default="",
+        help="where verdict.json, summary.html, latency.png go (default: beside --html)",
+    )
 
 
 def _in_charge(environment: Environment) -> bool:
@@ -63,7 +99,15 @@ def _in_charge(environment: Environment) -> bool:
 
 def _budgets(environment: Environment) -> budgets.Budgets:
     options: Any = environment.parsed_options
-    return budgets.load(options.shape, options.fault, Path(options.budgets))
+    chosen = budgets.load(options.shape, options.fault, Path(options.budgets))
+    names = {n for cls in environment.user_classes for n in getattr(cls, "request_names", ())}
+    return chosen.restricted_to(names)
+
+
+def _report_dir(options: Any) -> Path | None:
+    if options.report_dir:
+        return Path(options.report_dir)
+    return Path(options.html_file).parent if options.html_file else None
 
 
 @events.init.add_listener
@@ -73,12 +117,23 @@ def check_options(environment: Environment, **_: Any) -> None:
     options = environment.parsed_options
     if options is None or not _in_charge(environment):
         return
+    # The runner stops Locust with one SIGINT; a Locust started with SIGINT ignored (inherited
+    # from a shell's background job) would never hear it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _budgets(environment)
     except (OSError, ValueError) as exc:
         raise SystemExit(f"budgets: {exc}") from None
     if FAULTS[options.fault].rule is not None and not options.ezitxt_url:
         raise SystemExit(f"--fault {options.fault} needs --ezitxt-url to reach the control plane")
+    signing_in = any(cls.__name__ == "SignInUser" for cls in environment.user_classes)
+    if signing_in and not (options.okta_url and options.ezitxt_url):
+        raise SystemExit(
+            "SignInUser needs --okta-url and --ezitxt-url; "
+            "to call a connector alone, name the user class: ... OktaHookCaller"
+        )
+    if options.rate and options.shape_users:
+        raise SystemExit("--rate and --shape-users both set the peak: give one")
 
 
 @events.test_start.add_listener
@@ -92,6 +147,35 @@ def set_fault(environment: Environment, **_: Any) -> None:
     url = f"{options.ezitxt_url}/_mock/faults"
     requests.put(url, json=fault.rule, timeout=CONTROL_TIMEOUT_S).raise_for_status()
     log.info("gateway fault set: %s", fault.description)
+
+
+@events.test_start.add_listener
+def start_timeline(environment: Environment, **_: Any) -> None:
+    if not _in_charge(environment) or environment.parsed_options is None or "timeline" in _run:
+        return
+    _run["timeline"] = Timeline()
+    _run["started"] = time.monotonic()
+    _run["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    _run["sampler"] = gevent.spawn(_sample_every_second, environment)
+
+
+def _sample_every_second(environment: Environment) -> None:
+    while True:
+        _sample(environment)
+        gevent.sleep(SAMPLE_S)
+
+
+def _sample(environment: Environment) -> None:
+    runner = environment.runner
+    if runner is None:
+        return
+    second = round(time.monotonic() - _run["started"])
+    stats = runner.stats
+    for entry in [*stats.entries.values(), stats.total]:
+        snapshot = Snapshot(
+            second, entry.num_requests, entry.num_failures, dict(entry.response_times)
+        )
+        _run["timeline"].record(entry.name, snapshot)
 
 
 @events.test_stop.add_listener
@@ -118,31 +202,75 @@ def collect(stats: Any) -> list[budgets.RequestStats]:
     ]
 
 
+def _arrival_rate(timeline: Timeline, shape: Any) -> float | None:
+    counts: dict[int, int] = {}
+    for name in CONNECTOR_NAMES:
+        for snapshot in timeline.snapshots.get(name, []):
+            counts[snapshot.second] = counts.get(snapshot.second, 0) + snapshot.requests
+    reached = peak_rate(counts, shape)
+    return round(reached[0], 1) if reached else None
+
+
 @events.quitting.add_listener
 def check_budgets(environment: Environment, **_: Any) -> None:
-    if not _in_charge(environment) or environment.parsed_options is None:
+    options: Any = environment.parsed_options
+    if not _in_charge(environment) or options is None:
         return
     runner = environment.runner
     assert runner is not None
+    if "sampler" in _run:
+        _run["sampler"].kill()
+        _sample(environment)  # the last, partial second
     chosen = _budgets(environment)
-    verdicts = budgets.evaluate(collect(runner.stats), chosen)
-    broken = [v for v in verdicts if not v.ok]
-    print(f"\nBudgets ({chosen.profile}, {environment.parsed_options.budgets}):")
-    for verdict in verdicts:
-        print(f"  {'ok    ' if verdict.ok else 'BREACH'} {verdict.message}")
-    if runner.exceptions:
-        count = sum(e["count"] for e in runner.exceptions.values())
-        print(f"  BREACH {chosen.profile}: the load test's own code raised {count} exceptions")
-        broken.append(budgets.Verdict(chosen.profile, "locustfile", "exceptions", count, 0))
-    environment.process_exit_code = 1 if broken else 0
-    verdict_line = (
-        f"BUDGETS BROKEN ({chosen.profile}): {len(broken)} of {len(verdicts)}"
-        if broken
-        else f"budgets held ({chosen.profile}): {len(verdicts)} checks"
-    )
+    shape = shapes.chosen_shape(options, environment.user_classes)
+    stats = collect(runner.stats)
+    exceptions = sum(e["count"] for e in runner.exceptions.values())
+    interrupted = not shapes.progress["ended"]
+    elapsed = time.monotonic() - _run.get("started", time.monotonic())
+    verdicts: list[budgets.Verdict] = []
+    if interrupted:
+        print(
+            f"\nInterrupted after {elapsed:.0f} s of the shape's {shape.seconds:g} s: "
+            "no budget judged (the figures so far are in the report)"
+        )
+        code = INTERRUPTED_EXIT
+        verdict_line = f"INTERRUPTED ({chosen.profile}): nothing judged"
+    else:
+        verdicts = budgets.evaluate(stats, chosen)
+        broken = [v for v in verdicts if not v.ok]
+        print(f"\nBudgets ({chosen.profile}, {options.budgets}):")
+        for verdict in verdicts:
+            print(f"  {'ok    ' if verdict.ok else 'BREACH'} {verdict.message}")
+        if exceptions:
+            print(f"  BREACH {chosen.profile}: the locustfile raised {exceptions} exceptions")
+        code = 1 if broken or exceptions else 0
+        verdict_line = (
+            f"BUDGETS BROKEN ({chosen.profile}): {len(broken) + bool(exceptions)} of "
+            f"{len(verdicts) + bool(exceptions)}"
+            if code
+            else f"budgets held ({chosen.profile}): {len(verdicts)} checks"
+        )
+        if code:
+            log.error(verdict_line)
+    environment.process_exit_code = code
     _final_line[:] = [verdict_line]
-    if broken:
-        log.error(verdict_line)
+    out = _report_dir(options)
+    if out is not None and "timeline" in _run:
+        facts = report.RunFacts(
+            profile=chosen.profile,
+            shape=shape,
+            fault=options.fault,
+            fault_description=FAULTS[options.fault].description,
+            target=options.host or "",
+            started_at=_run["started_at"],
+            elapsed_s=elapsed,
+            interrupted=interrupted,
+            workers=options.expect_workers if isinstance(runner, MasterRunner) else 0,
+            arrival_rate=_arrival_rate(_run["timeline"], shape),
+        )
+        document = report.verdict_document(facts, verdicts, stats, exceptions, code)
+        report.write(out, document, _run["timeline"], chosen)
+        print(f"verdict: {out / report.VERDICT_FILE}, summary: {out / report.SUMMARY_FILE}")
 
 
 @events.quit.add_listener

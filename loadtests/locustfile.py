@@ -6,10 +6,11 @@ and DESIGN.md's outcome table (``expect.py``). ``SignInUser`` is a person signin
 mock Okta: Okta runs the flow (which calls the connector), the user reads the OTP off the mock
 handset and verifies it, so the load covers Okta → connector → gateway → handset.
 
-Run it through ``python -m loadtests.run`` (starts and wires the stack); by hand:
-``locust -f loadtests/locustfile.py --host <connector> --okta-url … --ezitxt-url … --shape smoke``
-with ``EZITXT_LOAD_AUTH_SECRET`` and ``EZITXT_LOAD_OKTA_TOKEN`` set. Nothing here prints an OTP,
-a message, a credential or a full phone number.
+Run it through ``python -m loadtests.run`` (starts and wires the stack, or ``--target`` a
+connector elsewhere); by hand: ``locust -f loadtests/locustfile.py --host <connector> --okta-url …
+--ezitxt-url … --shape smoke`` with ``EZITXT_LOAD_AUTH_SECRET`` and ``EZITXT_LOAD_OKTA_TOKEN``
+set, or ``locust … --host <connector> --shape smoke OktaHookCaller`` for the hook callers alone.
+Nothing here prints an OTP, a message, a credential or a full phone number.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class OktaHookCaller(FastHttpUser):
     its calls in flight can reach, as each is cut off at Okta's 3 s."""
 
     weight = HOOK_WEIGHT
+    arrival_rate = HOOK_USER_RATE  # read by the shape: users for a rate
+    request_names = ("hook: sms", "hook: voice")  # read by the budget check
     wait_time = poisson_arrivals(HOOK_USER_RATE)
     concurrency = 10
     network_timeout = OKTA_TIMEOUT_S
@@ -116,6 +119,8 @@ class SignInUser(FastHttpUser):
     ``1 / SIGN_IN_USER_RATE`` s on average."""
 
     weight = SIGN_IN_WEIGHT
+    arrival_rate = SIGN_IN_USER_RATE
+    request_names = ("okta: create user", "okta: flow", "ezitxt: handset", "okta: verify")
     wait_time = poisson_arrivals(SIGN_IN_USER_RATE)
     network_timeout = OKTA_TIMEOUT_S + 1  # mock Okta's own answer waits on the hook's 3 s
     connection_timeout = OKTA_TIMEOUT_S

@@ -1,31 +1,59 @@
 """Locust's side of the load shapes (smoke, steady, storm: ``stages.py``): a ``LoadTestShape``
 that follows the chosen shape's arrival rate, and the Poisson pacing each user arrives with.
 
-One shape class, told which shape by ``--shape``: Locust runs the first shape class it finds,
-and the option reaches it on the master, where shapes run.
+One shape class, told which shape by ``--shape`` (scaled by ``--rate`` or ``--shape-users`` and
+``--duration``): Locust runs the first shape class it finds, and the options reach it on the
+master, where shapes run. ``progress`` says whether the shape ran to its end: a run stopped
+before (Ctrl-C, SIGTERM) is interrupted, and its budgets are not judged.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from locust import LoadTestShape
 
-from loadtests.stages import SHAPES, Shape
+from loadtests.stages import SHAPES, USER_RATE, Shape
+
+progress = {"ended": False}
+
+
+def per_user_rate(user_classes: Sequence[Any]) -> float:
+    """Arrivals a second of the average user of the classes that run (their weights)."""
+    weights = [getattr(cls, "weight", 1) for cls in user_classes]
+    rates = [getattr(cls, "arrival_rate", USER_RATE) for cls in user_classes]
+    if not user_classes or sum(weights) == 0:
+        return USER_RATE
+    return sum(w * r for w, r in zip(weights, rates, strict=True)) / sum(weights)
+
+
+def chosen_shape(options: Any, user_classes: Sequence[Any]) -> Shape:
+    """The shape ``--shape`` names, scaled by ``--rate``/``--shape-users`` and ``--duration``."""
+    base = SHAPES[getattr(options, "shape", None) or "smoke"]
+    return base.scaled(
+        rate=getattr(options, "rate", 0) or None,
+        users=getattr(options, "shape_users", 0) or None,
+        seconds=getattr(options, "duration", 0) or None,
+        user_rate=per_user_rate(user_classes),
+    )
 
 
 class ArrivalShape(LoadTestShape):
     """Users for the shape's arrival rate (``stages.users_for``); ramps by spawn rate."""
 
     def shape(self) -> Shape:
-        options = self.runner.environment.parsed_options if self.runner else None
-        return SHAPES[getattr(options, "shape", None) or "smoke"]
+        environment = self.runner.environment if self.runner else None
+        options = environment.parsed_options if environment else None
+        return chosen_shape(options, environment.user_classes if environment else [])
 
     def tick(self) -> tuple[int, float] | None:
-        return self.shape().at(self.get_run_time())  # type: ignore[no-untyped-call]
+        step = self.shape().at(self.get_run_time())  # type: ignore[no-untyped-call]
+        if step is None:
+            progress["ended"] = True
+        return step
 
 
 def poisson_arrivals(rate: float, max_lag_s: float = 5.0) -> Callable[[Any], float]:

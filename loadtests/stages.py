@@ -16,7 +16,7 @@ No Locust import here: the runner and the tests read these figures without geven
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 HOOK_USER_RATE = 1.0
 SIGN_IN_USER_RATE = 0.25
@@ -41,6 +41,7 @@ class Shape:
     name: str
     description: str
     stages: tuple[Stage, ...]
+    user_rate: float = USER_RATE  # arrivals a second per Locust user (hook callers only: 1)
 
     @property
     def seconds(self) -> float:
@@ -56,17 +57,49 @@ class Shape:
         start = 0.0
         for stage in self.stages:
             if elapsed_s < start + stage.seconds:
-                users = users_for(stage.rate)
-                change = abs(users - users_for(previous_rate))
+                users = users_for(stage.rate, self.user_rate)
+                change = abs(users - users_for(previous_rate, self.user_rate))
                 spawn_rate = change / stage.ramp_s if stage.ramp_s > 0 else max(change, 1)
                 return users, max(spawn_rate, 1.0)
             previous_rate = stage.rate
             start += stage.seconds
         return None
 
+    @property
+    def peak_users(self) -> int:
+        return users_for(self.peak_rate, self.user_rate)
 
-def users_for(rate: float) -> int:
-    return math.ceil(rate / USER_RATE - 1e-9)  # 200/s is 260 users, not 261 by rounding
+    def scaled(
+        self,
+        *,
+        rate: float | None = None,
+        users: int | None = None,
+        seconds: float | None = None,
+        user_rate: float | None = None,
+    ) -> Shape:
+        """The same shape with its peak at ``rate`` arrivals/s (or ``users`` users), lasting
+        ``seconds`` in all: every stage's rate and length scaled alike, so a storm stays a
+        storm. ``user_rate``: arrivals a second per user (1 when only hook callers run)."""
+        per_user = user_rate or self.user_rate
+        if users is not None:
+            rate = users * per_user
+        rate_factor = (rate / self.peak_rate) if rate else 1.0
+        time_factor = (seconds / self.seconds) if seconds else 1.0
+        stages = tuple(
+            Stage(s.seconds * time_factor, s.rate * rate_factor, s.ramp_s * time_factor)
+            for s in self.stages
+        )
+        changed = [
+            f"peak {stages and max(s.rate for s in stages):g}/s" if rate else "",
+            f"{sum(s.seconds for s in stages):g} s" if seconds else "",
+        ]
+        note = ", ".join(c for c in changed if c)
+        description = f"{self.description} (scaled: {note})" if note else self.description
+        return replace(self, description=description, stages=stages, user_rate=per_user)
+
+
+def users_for(rate: float, user_rate: float = USER_RATE) -> int:
+    return math.ceil(rate / user_rate - 1e-9)  # 200/s is 260 users, not 261 by rounding
 
 
 STEADY_RATE = 200.0  # arrivals a second: the steady budget's rate on this machine

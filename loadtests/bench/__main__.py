@@ -56,6 +56,12 @@ BENCHMARKS = (
         r"^\| (memory at|budget) .*",
     ),
     Benchmark(
+        "under_attack",
+        "legitimate calls vs a 200 MB streamed header and 1,000 slowloris (target: p99 <= 100 ms)",
+        ("--duration", "3", "--slowloris", "200", "--stream-mb", "20"),
+        r"^  under attack: p99 .*",
+    ),
+    Benchmark(
         "phone_fast_path",
         "NZ/AU phone fast path vs phonenumbers' parse (target: fast <= 50% of the parse)",
         ("--numbers", "5000", "--rounds", "1"),
@@ -66,6 +72,12 @@ BENCHMARKS = (
         "mock EZITXT accepted/s, 1 worker, 64 in flight (target: >= 1,000/s)",
         ("--duration", "3"),
         r"^  (accepted/s|p99 latency) .*",
+    ),
+    Benchmark(
+        "mobile_report",
+        "portal Mobile Report pages at 1,000,000 messages (target: every median < 100 ms)",
+        ("--messages", "100000", "--rounds", "5"),
+        r"^  slowest median .*",
     ),
 )
 

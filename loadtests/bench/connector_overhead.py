@@ -3,6 +3,11 @@ fixed JSON, both on one uvicorn worker pinned to core 0, wrk pinned to core 1, i
 Target (DESIGN.md): the hook keeps at least 50% of the bare endpoint's throughput.
 
     .venv/bin/python -m loadtests.bench.connector_overhead [--duration 8] [--rounds 2]
+        [--server guarded|httptools|h11|hypercorn|granian]
+
+``--server`` picks the HTTP server for both apps: by default the connector's own (uvicorn,
+httptools with the limits of connector/http_guard.py); the others are the candidates that
+connector/server.py was chosen against (hypercorn and granian: ``pip install`` them first).
 
 Then a profile of the hook path in-process (no HTTP), to show where the time goes.
 """
@@ -17,7 +22,7 @@ import pstats
 import statistics
 import time
 
-from loadtests.bench.harness import run_wrk, table, uvicorn_server
+from loadtests.bench.harness import SERVERS, run_wrk, table, uvicorn_server
 
 TARGET_RATIO = 0.5
 APPS = {
@@ -26,12 +31,14 @@ APPS = {
 }
 
 
-def measure(duration_s: int, rounds: int, connections: int) -> dict[str, list[float]]:
+def measure(
+    duration_s: int, rounds: int, connections: int, server: str = "guarded"
+) -> dict[str, list[float]]:
     rates: dict[str, list[float]] = {name: [] for name in APPS}
     # Alternate the two so that drift in the machine's speed hits both alike.
     for _ in range(rounds):
         for name, factory in APPS.items():
-            with uvicorn_server(factory) as base:
+            with uvicorn_server(factory, server=server) as base:
                 run_wrk(base + "/okta/telephony", connections=connections, duration_s=1)  # warm
                 result = run_wrk(
                     base + "/okta/telephony", connections=connections, duration_s=duration_s
@@ -94,9 +101,14 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of both")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections")
+    parser.add_argument("--server", choices=SERVERS, default="guarded", help="HTTP server")
+    parser.add_argument("--no-profile", action="store_true", help="skip the in-process profile")
     args = parser.parse_args()
-    print(f"connector overhead: {args.rounds} rounds x {args.duration}s, {args.connections} conns")
-    rates = measure(args.duration, args.rounds, args.connections)
+    print(
+        f"connector overhead: {args.rounds} rounds x {args.duration}s, {args.connections} conns, "
+        f"server {args.server}"
+    )
+    rates = measure(args.duration, args.rounds, args.connections, args.server)
     bare, hook = (statistics.median(rates[name]) for name in APPS)
     ratio = hook / bare
     verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
@@ -107,8 +119,9 @@ def main() -> int:
             + [["hook / bare", f"{ratio:.0%} (target >= {TARGET_RATIO:.0%}: {verdict})"]],
         )
     )
-    print()
-    print(profile_hook())
+    if not args.no_profile:
+        print()
+        print(profile_hook())
     return 0 if ratio >= TARGET_RATIO else 1
 
 

@@ -45,18 +45,55 @@ def ensure_wrk() -> str:
     return found
 
 
-@contextmanager
-def uvicorn_server(
-    factory: str, *, workers: int = 1, env: dict[str, str] | None = None, cpu: str = SERVER_CPU
-) -> Iterator[str]:
-    """``factory`` (``module:function``) under uvicorn with uvloop and httptools; yields the
-    base URL once the port accepts connections, stops the process afterwards."""
-    port = free_port()
-    command = [
+# The server the connector runs on (connector/server.py) and the candidates measured against it
+# (``--server`` of connector_overhead; hypercorn and granian are installed by hand for that).
+SERVERS = ("guarded", "httptools", "h11", "hypercorn", "granian")
+
+
+def server_command(server: str, factory: str, port: int, workers: int) -> list[str]:
+    """The command line serving ``factory`` (``module:function``) with ``server``."""
+    uvicorn = [
         sys.executable, "-m", "uvicorn", "--factory", factory,
         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
+        "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
+    if server == "guarded":
+        from connector.server import HTTP_PROTOCOL
+
+        return [*uvicorn, "--http", HTTP_PROTOCOL, "--ws", "none"]
+    if server == "httptools":
+        return [*uvicorn, "--http", "httptools"]
+    if server == "h11":
+        return [*uvicorn, "--http", "h11", "--h11-max-incomplete-event-size", "16384"]
+    if server == "hypercorn":
+        return [
+            sys.executable, "-m", "hypercorn", "--worker-class", "uvloop",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "warning",
+            f"{factory}()",
+        ]  # fmt: skip
+    if server == "granian":
+        return [
+            sys.executable, "-m", "granian", "--interface", "asgi", "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+            "--loop", "uvloop", "--log-level", "warning", "--no-access-log", factory,
+        ]  # fmt: skip
+    raise ValueError(f"unknown server {server!r}; one of {', '.join(SERVERS)}")
+
+
+@contextmanager
+def uvicorn_server(
+    factory: str,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    cpu: str = SERVER_CPU,
+    server: str = "guarded",
+) -> Iterator[str]:
+    """``factory`` (``module:function``) served as the connector is in production (uvicorn,
+    uvloop, the guarded httptools protocol) or by another ``server`` of ``SERVERS``; yields the
+    base URL once the port accepts connections, stops the process afterwards."""
+    port = free_port()
+    command = server_command(server, factory, port, workers)
     cpus = cpu if workers == 1 else ",".join(str(c) for c in range(os.cpu_count() or 1))
     process = subprocess.Popen(
         pinned(command, cpus),

@@ -21,6 +21,8 @@ from mocks.ezitxt.backend import DEFAULT_DB, DEFAULT_HOOK_URL, EzitxtBackend
 from mocks.ezitxt.callbacks import CallbackDispatcher
 from mocks.ezitxt.fault_layer import FaultLayer
 from mocks.ezitxt.lifecycle import Timings
+from mocks.ezitxt.portal import routes as portal_routes
+from mocks.ezitxt.portal.console import DEFAULT_CONSOLE_PASSWORD, DEFAULT_CONSOLE_USER, Console
 from mocks.ezitxt.runner import run_lifecycle
 from mocks.ezitxt.web import ERRORS
 
@@ -45,8 +47,11 @@ def create_app(
     db_path: str = DEFAULT_DB,
     hook_url: str = DEFAULT_HOOK_URL,
     timings: Timings | None = None,
+    console_user: str = DEFAULT_CONSOLE_USER,
+    console_password: str = DEFAULT_CONSOLE_PASSWORD,
 ) -> Starlette:
-    """The ASGI app; pass a ``backend`` to share it with the caller, else one is built."""
+    """The ASGI app; pass a ``backend`` to share it with the caller, else one is built.
+    ``console_user``/``console_password`` are the portal's demo account."""
     backend = backend or EzitxtBackend(db_path=db_path, hook_url=hook_url, timings=timings)
 
     @contextlib.asynccontextmanager
@@ -76,9 +81,11 @@ def create_app(
             *routes_admin.ROUTES,
             *routes_reports.ROUTES,
             *routes_mock.ROUTES,
+            *portal_routes.ROUTES,
         ],
         exception_handlers=exception_handlers(ERRORS),
         lifespan=lifespan,
     )
     app.state.backend = backend
+    app.state.console = Console(console_user, console_password)
     return app

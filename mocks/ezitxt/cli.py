@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from mocks.ezitxt.portal.console import DEFAULT_CONSOLE_PASSWORD, DEFAULT_CONSOLE_USER
+
 HELP = (
     "Serve a mock EZITXT platform: gateway REST v2, applications and passwords, delivery life "
     "cycle with status callbacks, Mobile Report, and a /_mock/ control plane (handsets, faults, "
@@ -38,6 +40,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="multiply every life-cycle delay (default 1: a normal message is received in 0.7 s)",
     )
     parser.add_argument(
+        "--console-user",
+        default=DEFAULT_CONSOLE_USER,
+        metavar="NAME",
+        help="user name of the portal's demo account at / (default %(default)s)",
+    )
+    parser.add_argument(
+        "--console-password",
+        default=DEFAULT_CONSOLE_PASSWORD,
+        metavar="PASSWORD",
+        help="password of the portal's demo account (default %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -59,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     app = create_app(
-        db_path=args.db, hook_url=args.hook_url, timings=Timings().scaled(args.timing_scale)
+        db_path=args.db,
+        hook_url=args.hook_url,
+        timings=Timings().scaled(args.timing_scale),
+        console_user=args.console_user,
+        console_password=args.console_password,
     )
     # No access log: the control plane's paths carry full phone numbers.
     uvicorn.run(

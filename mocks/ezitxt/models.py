@@ -67,6 +67,16 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class KeysetPage:
+    """A page of the Mobile Report by keyset: ``seqs`` are the rows' keys, newest first."""
+
+    messages: list[Message]
+    seqs: list[int]
+    has_newer: bool
+    has_older: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Transition:
     """One status step the life cycle applies to a stored message."""
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from mocks.common.timestamps import iso
-from mocks.ezitxt.models import Application, Message, Page, ReportFilter, Transition
+from mocks.ezitxt.models import Application, KeysetPage, Message, Page, ReportFilter, Transition
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
@@ -46,6 +47,11 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_destination ON messages (destination, status);
 CREATE INDEX IF NOT EXISTS messages_by_status ON messages (status);
+-- The Mobile Report, newest first (ORDER BY seq DESC) under one equality filter: each index
+-- below ends in the rowid (seq), so a filtered page is a walk down one index, not a sort.
+CREATE INDEX IF NOT EXISTS messages_by_destination_seq ON messages (destination, seq);
+CREATE INDEX IF NOT EXISTS messages_by_application ON messages (application);
+CREATE INDEX IF NOT EXISTS messages_by_charset ON messages (charset);
 """
 
 _MESSAGE_COLUMNS = (
@@ -56,6 +62,32 @@ _MESSAGE_COLUMNS = (
 
 def _message(row: Sequence[Any]) -> Message:
     return Message(*row)
+
+
+def _conditions(f: ReportFilter) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (
+        ("id", f.message_id),
+        ("application", f.application),
+        ("destination", f.destination),
+        ("direction", f.direction),
+        ("status", f.status),
+        ("charset", f.charset),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    # ``+created_at`` keeps the planner off any index for the time frame: rows come newest first
+    # by seq, and the report's time frames ("last hour", "last 7 days") sit at the newest end, so
+    # walking seq down and stopping after one page beats gathering the whole range to sort it.
+    if f.since is not None:
+        clauses.append("+created_at >= ?")
+        params.append(f.since)
+    if f.until is not None:
+        clauses.append("+created_at < ?")
+        params.append(f.until)
+    return clauses, params
 
 
 class Store:
@@ -153,26 +185,8 @@ class Store:
         return _message(row) if row else None
 
     def report(self, f: ReportFilter, *, limit: int, offset: int) -> Page:
-        """Messages matching ``f``, newest first."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (
-            ("id", f.message_id),
-            ("application", f.application),
-            ("destination", f.destination),
-            ("direction", f.direction),
-            ("status", f.status),
-            ("charset", f.charset),
-        ):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if f.since is not None:
-            clauses.append("created_at >= ?")
-            params.append(f.since)
-        if f.until is not None:
-            clauses.append("created_at < ?")
-            params.append(f.until)
+        """Messages matching ``f``, newest first (the JSON API: offset paging, exact total)."""
+        clauses, params = _conditions(f)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         total = self.db.execute(f"SELECT count(*) FROM messages {where}", params).fetchone()[0]
         rows = self.db.execute(
@@ -181,6 +195,64 @@ class Store:
         ).fetchall()
         return Page(total, [_message(r) for r in rows])
 
+    def report_keyset(
+        self,
+        f: ReportFilter,
+        *,
+        limit: int,
+        older_than: int | None = None,
+        newer_than: int | None = None,
+    ) -> KeysetPage:
+        """One page of the Mobile Report, newest first, by keyset on ``seq``: the cost of a page
+        does not grow with how deep it is (OFFSET would read every row it skips)."""
+        clauses, params = _conditions(f)
+        ascending = newer_than is not None and older_than is None
+        if older_than is not None:
+            clauses.append("seq < ?")
+            params.append(older_than)
+        if newer_than is not None:
+            clauses.append("seq > ?")
+            params.append(newer_than)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = "ASC" if ascending else "DESC"
+        rows = self.db.execute(
+            f"SELECT seq, {_MESSAGE_COLUMNS} FROM messages {where} ORDER BY seq {order} LIMIT ?",
+            [*params, limit + 1],
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if ascending:
+            rows.reverse()
+        seqs = [row[0] for row in rows]
+        messages = [_message(row[1:]) for row in rows]
+        # The side we came from has rows by construction; the side we walk toward has them when
+        # the query found one more than a page.
+        if ascending:
+            has_newer, has_older = more, bool(rows)
+        else:
+            has_older, has_newer = more, older_than is not None
+        return KeysetPage(messages, seqs, has_newer=has_newer, has_older=has_older)
+
+    def count_upto(self, f: ReportFilter, cap: int, budget_s: float = 0.02) -> tuple[int, bool]:
+        """How many messages match, counting no further than ``cap`` matches nor ``budget_s``
+        of work; ``(count, complete)``. A sparse filter over a large index range would otherwise
+        cost a walk of the whole range (at 10^6 messages, more than the page itself)."""
+        clauses, params = _conditions(f)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        deadline = time.monotonic() + budget_s
+        self.db.set_progress_handler(lambda: int(time.monotonic() > deadline), 20_000)
+        count = 0
+        try:
+            for _ in self.db.execute(f"SELECT 1 FROM messages {where} LIMIT ?", [*params, cap]):
+                count += 1
+        except sqlite3.OperationalError as exc:
+            if "interrupt" not in str(exc):
+                raise
+            return count, False
+        finally:
+            self.db.set_progress_handler(None, 0)
+        return count, True
+
     def received_by(self, destination: str, limit: int) -> list[Message]:
         rows = self.db.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE destination = ? AND status = "
@@ -188,6 +260,13 @@ class Store:
             (destination, limit),
         ).fetchall()
         return [_message(r) for r in rows]
+
+    def recent_destinations(self, count: int, scan: int = 500) -> list[str]:
+        """Distinct destinations among the newest ``scan`` messages, newest first (bounded)."""
+        rows = self.db.execute(
+            "SELECT destination FROM messages ORDER BY seq DESC LIMIT ?", (scan,)
+        ).fetchall()
+        return list(dict.fromkeys(row[0] for row in rows))[:count]
 
     def unfinished(self, terminal: Iterable[str]) -> list[Message]:
         ends = sorted(terminal)

@@ -1,4 +1,5 @@
-"""``ezitxt-okta stack``: the whole chain on loopback, wired, with a demo, until Ctrl-C."""
+"""``ezitxt-okta stack``: the whole chain on loopback, wired, with a demo, until Ctrl-C;
+``ezitxt-okta stack reset``: a running stack's two mocks back to the freshly wired state."""
 
 from __future__ import annotations
 
@@ -17,30 +18,80 @@ if TYPE_CHECKING:
 
 HELP = (
     "Start mock EZITXT, the connector (HTTPS, local CA) and mock Okta on loopback, wire them "
-    "as the setup guide says, run one demo sign-in, and serve until Ctrl-C."
+    "as the setup guide says, run one demo sign-in, and serve until Ctrl-C, restarting a "
+    "server that dies. 'stack reset' brings a running stack back to the freshly wired state."
 )
+LOG_LEVELS = ["debug", "info", "warning"]  # the levels all three servers know
+INTERRUPTED_EXIT = 130  # as a shell reports a command ended by SIGINT
+
+
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM during start-up (a BaseException: no ``except Exception`` eats it)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=["start", "reset"],
+        default="start",
+        help="start (default) the stack; or reset the one running in --workdir",
+    )
     parser.add_argument(
         "--port-base",
         type=int,
         default=8400,
         help="mock EZITXT on B, the connector on B+1, mock Okta on B+2 (default %(default)s)",
     )
-    parser.add_argument("--no-demo", action="store_true", help="skip the demo sign-in")
-    parser.add_argument("--http", action="store_true", help="plain HTTP everywhere (for load runs)")
     parser.add_argument(
         "--workdir",
         type=Path,
-        default=Path("var/stack"),
-        help="certificates, SQLite and server logs (default %(default)s)",
+        default=None,
+        help="the stack's own state folder: CA, SQLite, logs, stack.json, env.sh "
+        "(default var/stack-<port base>); one running stack per folder",
+    )
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo sign-in")
+    parser.add_argument("--http", action="store_true", help="plain HTTP everywhere (for load runs)")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start from an empty state folder (no Mobile Report history, new CA)",
+    )
+    parser.add_argument(
+        "--no-restart",
+        action="store_true",
+        help="when a server dies, stop the others (default: restart it on its port)",
     )
     parser.add_argument(
         "--workers", type=int, default=1, help="connector worker processes (default 1)"
     )
     parser.add_argument(
         "--api-token", help="mock Okta's SSWS API token (default: a random one, printed)"
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default="info",
+        help="log level of all three servers (default %(default)s)",
+    )
+    parser.add_argument(
+        "--timing-scale",
+        type=float,
+        default=1.0,
+        help="mock EZITXT's delivery delays times this (default 1: an SMS is on the handset in "
+        "~0.7 s; 0.2 for fast test runs, 5 to watch the statuses change)",
+    )
+    parser.add_argument(
+        "--hook-timeout",
+        type=float,
+        default=okta_defaults.HOOK_TIMEOUT_S,
+        help="seconds mock Okta waits for the hook (default %(default)s, as Okta)",
+    )
+    parser.add_argument(
+        "--fallback-limit",
+        type=int,
+        default=okta_defaults.FALLBACK_LIMIT,
+        help="sends a minute Okta's own fallback provider allows (default %(default)s)",
     )
     parser.add_argument(
         "--max-hooks-in-flight",
@@ -62,30 +113,89 @@ def _say(line: str) -> None:
     sys.stdout.flush()
 
 
+def _indented(line: str) -> None:
+    _say("  " + line)
+
+
+def _command() -> str:
+    """This command as the user can type it here: ``.venv/bin/ezitxt-okta`` in the repository."""
+    command = Path(sys.executable).with_name("ezitxt-okta")
+    try:
+        return str(command.relative_to(Path.cwd()))
+    except ValueError:
+        return str(command)
+
+
+def _folder(args: argparse.Namespace) -> Path:
+    from mocks.stack.state import default_folder
+
+    return Path(args.workdir) if args.workdir else default_folder(args.port_base)
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.action == "reset":
+        return reset(args)
+    return start(args)
+
+
+def reset(args: argparse.Namespace) -> int:
+    from mocks.stack.clients import ApiError
+    from mocks.stack.reset import reset_and_wire
+    from mocks.stack.state import NoStackRunning, running_stack
+
+    folder = _folder(args)
+    try:
+        info = running_stack(folder)
+        _say(f"Resetting the stack of {folder} (PID {info.pid}):")
+        reset_and_wire(info.ezitxt, info.okta, info.api_token, say=_indented)
+    except (NoStackRunning, ApiError, OSError) as exc:
+        _say(f"ezitxt-okta stack reset: {exc}")
+        return 1
+    _say("Both mocks are back to the freshly wired state (the API token is unchanged).")
+    return 0
+
+
+def start(args: argparse.Namespace) -> int:
     from mocks.stack import demo, wiring
+    from mocks.stack.processes import PortBusy
     from mocks.stack.stack import Stack
+    from mocks.stack.state import FolderInUse
+    from mocks.stack.supervisor import Supervisor
 
     if not 1 <= args.port_base <= 65533:
         _say("ezitxt-okta stack: --port-base must leave room for three ports")
         return 2
     stop = threading.Event()
+    phase = {"serving": False, "stopping": False}
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        if phase["stopping"]:
+            return  # already stopping: let the servers shut down in order
+        if phase["serving"]:
+            stop.set()
+            return
+        phase["stopping"] = True
+        raise Interrupted(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    folder = _folder(args)
     stack = Stack(
         port_base=args.port_base,
         http=args.http,
-        workdir=args.workdir,
+        workdir=folder,
         connector_workers=args.workers,
+        timing_scale=args.timing_scale,
         challenge_interval_s=args.challenge_interval,
         max_hooks_in_flight=args.max_hooks_in_flight,
+        hook_timeout_s=args.hook_timeout,
+        fallback_limit=args.fallback_limit,
+        log_level=args.log_level,
+        fresh=args.fresh,
         api_token=args.api_token,
     )
-    _say(f"Starting the stack in {args.workdir} ...")
+    code = 0
+    _say(f"Starting the stack in {folder} ...")
     try:
         stack.start()
         _say(f"  mock EZITXT  {stack.urls.ezitxt}")
@@ -101,39 +211,64 @@ def run(args: argparse.Namespace) -> int:
                 wired.user["profile"]["mobilePhone"],
                 say=_say,
             )
-        _print_endpoints(stack, args.workdir)
+        stack.publish()
+        _print_banner(stack, restart=not args.no_restart)
+        phase["serving"] = True
+
+        def rewire() -> None:
+            wiring.wire(stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=_indented)
+
+        supervisor = Supervisor(stack, say=_say, rewire=rewire, restart=not args.no_restart)
         while not stop.wait(0.5):
-            down = [s.name for s in stack.servers if not s.running]
-            if down:
-                _say(f"stopped: {', '.join(down)} exited; see {args.workdir / 'logs'}")
-                return 1
+            reason = supervisor.check()
+            if reason:
+                _say(f"stopped: {reason}; see {folder / 'logs'}")
+                code = 1
+                break
+    except FolderInUse as exc:
+        _say(f"ezitxt-okta stack: refused: {exc}")
+        return 1
+    except PortBusy as exc:
+        _say(f"ezitxt-okta stack: {exc}: stop what holds it, or choose another --port-base")
+        code = 1
+    except Interrupted as exc:
+        _say(f"Interrupted during start-up ({exc}): stopping what was started")
+        code = INTERRUPTED_EXIT
     except Exception as exc:  # a failed step: say which, stop everything
         _say(f"stack failed: {exc}")
-        return 1
+        code = 1
     finally:
+        phase["stopping"] = True
         codes = stack.stop()
-        states = (f"{name} {'cleanly' if clean else 'by force'}" for name, clean in codes.items())
-        _say("Stopped: " + ", ".join(states))
-    return 0
+        if codes:  # nothing, when nothing was started
+            states = (f"{name} {'cleanly' if ok else 'by force'}" for name, ok in codes.items())
+            _say("Stopped: " + ", ".join(states))
+    return code
 
 
-def _print_endpoints(stack: Stack, workdir: Path) -> None:
+def _print_banner(stack: Stack, *, restart: bool) -> None:
     u = stack.urls
+    folder = stack.workdir
+    info = stack.info()
     lines = [
         "",
-        "The stack is serving. Ctrl-C stops all three.",
-        f"  Okta API token:        {stack.api_token}",
+        f"The stack is serving (state in {folder}, PID {info.pid}). Ctrl-C stops all three.",
+        "For the QA guide (README.md, 'QA guide'), paste into your shell "
+        f"(or: . {folder / 'env.sh'}):",
+        *(f"  {line}" for line in info.exports()),
+        f"Start over without a restart: {_command()} stack reset --workdir {folder}",
+        "A server that dies is restarted on its port with the same state"
+        if restart
+        else "A server that dies stops the stack (--no-restart)",
         f"  start a sign-in:       POST {u.okta}/_mock/flows",
         f"  verify a code:         POST {u.okta}/_mock/flows/{{id}}/verify",
-        f"  System Log:            GET  {u.okta}/api/v1/logs   (Authorization: SSWS <token>)",
+        f"  System Log:            GET  {u.okta}/api/v1/logs   (Authorization: SSWS $TOKEN)",
         f"  inline hooks:          GET  {u.okta}/api/v1/inlineHooks",
         f"  handset inbox:         GET  {u.ezitxt}/_mock/handsets/{{+msisdn}}/messages",
         f"  Mobile Report:         GET  {u.ezitxt}/api/reports/mobile",
         f"  gateway faults:        PUT  {u.ezitxt}/_mock/faults  (DELETE to clear)",
         f"  connector health:      GET  {u.connector}/healthz, /readyz",
-        f"  server logs:           {workdir / 'logs'}",
+        f"  server logs:           {folder / 'logs'}",
     ]
-    if stack.tls:
-        lines.append(f"  local CA (for curl):   {stack.tls.ca_pem}")
     for line in lines:
         _say(line)

@@ -1,5 +1,9 @@
 """One server of the stack as a child process: started with its output in a log file, waited
-for until it answers, stopped with SIGTERM (then SIGKILL), never left behind."""
+for until it answers, stopped with SIGTERM (then SIGKILL), never left behind.
+
+Each child runs in a session of its own, so a Ctrl-C at the terminal reaches the stack alone,
+which then stops its children in order (Okta first, EZITXT last) instead of all dying at once.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,13 @@ from pathlib import Path
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 CLI = str(Path(sys.executable).with_name("ezitxt-okta"))
+ADDRESS_IN_USE = "address already in use"
+
+
+class PortBusy(RuntimeError):
+    def __init__(self, name: str, port: int) -> None:
+        super().__init__(f"port {port} ({name}) is already in use on 127.0.0.1")
+        self.port = port
 
 
 def _die_with_parent() -> None:
@@ -38,8 +49,10 @@ class ServerProcess:
         log_file: Path,
         env: dict[str, str] | None = None,
         ca_file: Path | None = None,
+        port: int | None = None,
     ) -> None:
         self.name = name
+        self.port = port
         self.command = [CLI, *args]
         self.ready_url = ready_url
         self.log_file = log_file
@@ -47,9 +60,13 @@ class ServerProcess:
         self.ca_file = ca_file
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, note: str | None = None) -> None:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
+            if note:
+                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                log.write(f"--- {stamp} {note}\n".encode())
+                log.flush()
             self.process = subprocess.Popen(
                 self.command,
                 stdout=log,
@@ -57,6 +74,7 @@ class ServerProcess:
                 stdin=subprocess.DEVNULL,
                 env={**os.environ, **self.env},
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                start_new_session=True,
             )
 
     def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> None:
@@ -65,6 +83,8 @@ class ServerProcess:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
+                if self.port is not None and ADDRESS_IN_USE in self._log_tail():
+                    raise PortBusy(self.name, self.port)
                 raise RuntimeError(f"{self.name} exited at start; see {self.log_file}")
             try:
                 with urllib.request.urlopen(self.ready_url, timeout=1, context=context):
@@ -74,6 +94,28 @@ class ServerProcess:
             except (urllib.error.URLError, OSError):
                 time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not answer {self.ready_url} in {timeout_s:g} s")
+
+    def _log_tail(self) -> str:
+        try:
+            with self.log_file.open("rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 4096))
+                return log.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    @property
+    def exit_status(self) -> str:
+        """How it ended, in words: ``killed by SIGKILL``, ``exit status 1``."""
+        code = self.process.poll() if self.process else None
+        if code is None:
+            return "running"
+        if code < 0:
+            return f"killed by {signal.Signals(-code).name}"
+        return f"exit status {code}"
 
     @property
     def running(self) -> bool:

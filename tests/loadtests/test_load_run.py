@@ -1,21 +1,37 @@
-"""One real headless Locust run, smoke shape, end to end: stack started on free ports and
-wired, Locust run as a subprocess (it monkeypatches with gevent: never in this process), budgets
-checked, reports written, stack stopped."""
+"""Real headless Locust runs, end to end, each a subprocess (Locust monkeypatches with gevent:
+never in this process) and bounded: a smoke run that starts its own stack; a distributed run
+(one master, two workers) aimed with --target at a connector this test started; and a run
+stopped with Ctrl-C, which says so and judges nothing."""
 
 from __future__ import annotations
 
 import csv
+import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from loadtests.stages import SHAPES
+from mocks.common.ports import free_port_base
+from mocks.stack.stack import Stack
+from mocks.stack.wiring import Wiring, wire
 
 ROOT = Path(__file__).resolve().parents[2]
 BOUND_S = SHAPES["smoke"].seconds + 60
+RUN = [sys.executable, "-m", "loadtests.run"]
+
+
+def run_load(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*RUN, *args], cwd=ROOT, capture_output=True, text=True, timeout=BOUND_S, env=env
+    )
 
 
 @pytest.mark.slow
@@ -23,13 +39,7 @@ BOUND_S = SHAPES["smoke"].seconds + 60
 def test_a_smoke_run_drives_the_whole_chain_and_holds_its_budgets(tmp_path: Path) -> None:
     assert SHAPES["smoke"].seconds <= 15
     out = tmp_path / "smoke"
-    done = subprocess.run(
-        [sys.executable, "-m", "loadtests.run", "--shape", "smoke", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=BOUND_S,
-    )
+    done = run_load("--shape", "smoke", "--out", str(out))
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
     assert "budgets held (smoke)" in done.stdout
@@ -43,3 +53,116 @@ def test_a_smoke_run_drives_the_whole_chain_and_holds_its_budgets(tmp_path: Path
     assert "stack stopped" in done.stdout and "not cleanly" not in done.stdout
     # Credentials never reach the output: the secret is shown hidden, if at all.
     assert not re.search(r"Basic [A-Za-z0-9+/=]{12,}", output)
+
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["verdict"] == "held" and verdict["exit_code"] == 0
+    assert verdict["shape"]["name"] == "smoke" and verdict["fault"]["name"] == "none"
+    assert {b["name"] for b in verdict["budgets"]} >= {"hook: sms", "okta: flow", "Aggregated"}
+    assert all(b["pass"] for b in verdict["budgets"])
+    # The rate reached, from the timeline, agrees with the one read from Locust's history.
+    printed = re.search(r"held its peak \(s [\d-]+\): (\d+)/s", done.stdout)
+    assert printed, done.stdout[-2000:]
+    assert verdict["arrival_rate_at_peak"] == pytest.approx(int(printed.group(1)), rel=0.25)
+    assert "data:image/png;base64," in (out / "summary.html").read_text()
+    # The latency timeline starts in the run's first seconds (Locust's charts did not).
+    with (out / "timeline.csv").open() as file:
+        sms = [row for row in csv.DictReader(file) if row["name"] == "hook: sms" and row["p99"]]
+    assert int(sms[0]["second"]) <= 2
+    report = (out / "report.html").read_text()
+    history = json.loads(report.split('"history": ', 1)[1].split(', "host"', 1)[0])
+    assert len(history) >= SHAPES["smoke"].seconds - 2  # a chart point a second, not every 5 s
+
+
+@pytest.fixture(scope="module")
+def connector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Wiring]]:
+    """A connector (with mock EZITXT behind it) that no load run started: a staging stand-in."""
+    stack = Stack(
+        port_base=free_port_base(),
+        http=True,
+        workdir=tmp_path_factory.mktemp("target"),
+        timing_scale=0.2,
+        challenge_interval_s=0.0,
+    )
+    with stack:
+        yield stack, wire(stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=lambda _: None)
+
+
+def target_env(wiring: Wiring) -> dict[str, str]:
+    return {**os.environ, "EZITXT_LOAD_AUTH_SECRET": wiring.auth_secret}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(BOUND_S + 10)
+def test_a_distributed_run_at_a_target_is_judged_once_on_the_master(
+    tmp_path: Path, connector: tuple[Stack, Wiring]
+) -> None:
+    stack, wiring = connector
+    before = stack_message_count(stack)
+    out = tmp_path / "distributed"
+    done = run_load(
+        "--target", stack.urls.connector, "--workers", "2", "--rate", "20", "--duration", "4",
+        "--out", str(out), env=target_env(wiring),
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-4000:]
+    assert "no stack started" in done.stdout and "stack stopped" not in done.stdout
+    assert output.count("Budgets (smoke") == 1  # judged once, on the master
+    for n in (1, 2):
+        worker_log = (out / f"worker-{n}.log").read_text()
+        assert "Budgets" not in worker_log and "Traceback" not in worker_log
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["verdict"] == "held" and verdict["locust_workers"] == 2
+    assert verdict["target"] == stack.urls.connector
+    assert verdict["shape"]["seconds"] == 4 and verdict["shape"]["peak_rate"] == 20
+    names = {r["name"] for r in verdict["requests"]}
+    assert names <= {"hook: sms", "hook: voice", "Aggregated"} and "hook: sms" in names
+    assert not any(b["name"].startswith("okta:") for b in verdict["budgets"])
+    # The calls reached the gateway behind the target, with the secret from the environment.
+    assert stack_message_count(stack) - before >= 20
+    assert wiring.auth_secret not in output
+
+
+def stack_message_count(stack: Stack) -> int:
+    import requests
+
+    found = requests.get(f"{stack.urls.ezitxt}/api/reports/mobile", params={"pageSize": 1})
+    return int(found.json()["total"])
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(BOUND_S + 10)
+def test_ctrl_c_stops_a_run_cleanly_says_so_and_judges_nothing(
+    tmp_path: Path, connector: tuple[Stack, Wiring]
+) -> None:
+    stack, wiring = connector
+    out = tmp_path / "interrupted"
+    process = subprocess.Popen(
+        [*RUN, "--target", stack.urls.connector, "--rate", "10", "--duration", "40",
+         "--out", str(out)],
+        cwd=ROOT, env={**target_env(wiring), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (out / "locust_stats_history.csv").exists():  # Locust is running the shape
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        time.sleep(2)
+        started = time.monotonic()
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the whole foreground group
+        output, _ = process.communicate(timeout=40)
+        stopped_in = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, output[-3000:]
+    assert "Interrupted after" in output and "no budget judged" in output
+    assert "INTERRUPTED (smoke): nothing judged -> exit code 130" in output
+    for wrong in ("BREACH", "BUDGETS BROKEN", "budgets held", "Traceback", "KeyboardInterrupt"):
+        assert wrong not in output, output[-3000:]
+    assert stopped_in < 20
+    verdict = json.loads((out / "verdict.json").read_text())
+    assert verdict["verdict"] == "interrupted" and verdict["budgets"] == []
+    assert verdict["elapsed_s"] < 40

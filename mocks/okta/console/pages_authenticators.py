@@ -10,7 +10,7 @@ from starlette.routing import Route
 from mocks.okta.authenticators import USE_OF_REQUEST, USES
 from mocks.okta.backend import ADMIN
 from mocks.okta.console.render import client_ip, page, runtime
-from mocks.okta.console.session import admin_page, checked_form, flash
+from mocks.okta.console.session import admin_page, checked_form, console_path, flash
 
 SECTION = "authenticators"
 
@@ -50,7 +50,7 @@ async def save(request: Request) -> Response:
             client_ip=client_ip(request),
         )
     flash(request, "success", "Phone authenticator saved.")
-    return RedirectResponse(str(request.url_for("authenticators").path), status_code=303)
+    return RedirectResponse(console_path(request, "authenticators"), status_code=303)
 
 
 ROUTES = [

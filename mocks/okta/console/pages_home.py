@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mocks.okta.console.render import page, runtime
-from mocks.okta.console.session import admin_page, checked_form, session
+from mocks.okta.console.session import admin_page, checked_form, console_path, session
 from mocks.okta.system_log import DEFAULT_WINDOW_S
 
 # Okta's Sign-In Widget says no more than this, whichever of the two was wrong.
@@ -18,7 +18,7 @@ SIGNIN_FAILED = "Unable to sign in"
 
 
 def _home_path(request: Request) -> str:
-    return str(request.url_for("home").path)
+    return console_path(request, "home")
 
 
 def _safe_next(request: Request, target: str | None) -> str:
@@ -70,7 +70,7 @@ async def signin_submit(request: Request) -> Response:
 async def signout(request: Request) -> Response:
     await checked_form(request)
     session(request).clear()
-    return RedirectResponse(str(request.url_for("signin").path), status_code=303)
+    return RedirectResponse(console_path(request, "signin"), status_code=303)
 
 
 @admin_page

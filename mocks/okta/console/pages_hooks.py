@@ -16,7 +16,7 @@ from mocks.okta.classify import Outcome
 from mocks.okta.console import preview
 from mocks.okta.console.hook_form import AUTH_TYPES, HookForm, field_errors
 from mocks.okta.console.render import client_ip, org_url, page, runtime
-from mocks.okta.console.session import admin_page, checked_form, flash
+from mocks.okta.console.session import admin_page, checked_form, console_path, flash
 from mocks.okta.errors import MalformedBody, NotFound, OktaError
 from mocks.okta.hooks import InlineHook
 from mocks.okta.telephony import CHANNELS, REQUEST_TYPES
@@ -32,7 +32,7 @@ def _hook(request: Request) -> InlineHook:
 
 
 def _to_hook(request: Request, hook: InlineHook, tab: str = "hook") -> Response:
-    return RedirectResponse(str(request.url_for(tab, id=hook.id).path), status_code=303)
+    return RedirectResponse(console_path(request, tab, id=hook.id), status_code=303)
 
 
 @admin_page
@@ -155,7 +155,7 @@ async def delete_hook(request: Request) -> Response:
         flash(request, "error", "; ".join(exc.causes) or exc.summary)
         return _to_hook(request, hook)
     flash(request, "success", f"Inline hook \u201c{hook.name}\u201d deleted.")
-    return RedirectResponse(str(request.url_for("hooks").path), status_code=303)
+    return RedirectResponse(console_path(request, "hooks"), status_code=303)
 
 
 def _preview_choices(request: Request, source: Any) -> dict[str, Any]:

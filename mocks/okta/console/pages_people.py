@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from mocks.okta.console.person_form import FIELDS, PersonForm, field_errors
 from mocks.okta.console.render import page, runtime
-from mocks.okta.console.session import admin_page, checked_form, flash
+from mocks.okta.console.session import admin_page, checked_form, console_path, flash
 from mocks.okta.errors import OktaError
 from mocks.okta.users import User
 
@@ -53,7 +53,7 @@ async def create_person(request: Request) -> Response:
     except OktaError as exc:
         return _form_page(request, form, user=None, error=exc)
     flash(request, "success", f"{user.login} added.")
-    return RedirectResponse(str(request.url_for("people").path), status_code=303)
+    return RedirectResponse(console_path(request, "people"), status_code=303)
 
 
 @admin_page
@@ -72,7 +72,7 @@ async def update_person(request: Request) -> Response:
     except OktaError as exc:
         return _form_page(request, form, user=user, error=exc)
     flash(request, "success", f"{user.login} saved.")
-    return RedirectResponse(str(request.url_for("people").path), status_code=303)
+    return RedirectResponse(console_path(request, "people"), status_code=303)
 
 
 ROUTES = [

@@ -12,8 +12,25 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from mocks.common.timestamps import iso
-from mocks.okta.console.session import CSRF_FIELD, csrf_token, signed_in_user, take_flashes
+from mocks.okta.console.session import (
+    CSRF_FIELD,
+    console_path,
+    csrf_token,
+    signed_in_user,
+    take_flashes,
+)
 from mocks.okta.runtime import Runtime
+
+# Pages load nothing but the console's own stylesheet and script, are never framed, and post
+# forms only to the console.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 # The left menu: (section, [(label, route name)]). Labels are the setup guide's words.
 MENU: list[tuple[str, list[tuple[str, str]]]] = [
@@ -38,7 +55,7 @@ def shown_time(epoch_or_iso: Any) -> str:
 def path_for(context: Any, name: str, /, **params: Any) -> str:
     """Links as paths (``/admin/…``), whatever host name the browser used."""
     request: Request = context["request"]
-    return str(request.url_for(name, **params).path)
+    return console_path(request, name, **params)
 
 
 @cache
@@ -76,7 +93,7 @@ def page(
     }
     base.update(context)
     response: HTMLResponse = templates().TemplateResponse(
-        request, template, base, status_code=status
+        request, template, base, status_code=status, headers=SECURITY_HEADERS
     )
     return response
 

@@ -14,10 +14,10 @@ import secrets
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from starlette.datastructures import FormData, MutableHeaders
+from starlette.datastructures import FormData, MutableHeaders, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
@@ -28,6 +28,7 @@ SCOPE_KEY = "okta_admin_session"
 MAX_AGE_S = 8 * 3600
 CSRF_FIELD = "csrf_token"
 MAX_FORM_FIELDS = 200
+MAX_FORM_BYTES = 256 * 1024
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -97,9 +98,30 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+async def read_form(request: Request) -> FormData:
+    """An ``application/x-www-form-urlencoded`` body (the only kind the console's forms send),
+    read up to ``MAX_FORM_BYTES`` and ``MAX_FORM_FIELDS``: a hostile client gets 413 or 400,
+    never an unbounded read."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if content_type != "application/x-www-form-urlencoded":
+        raise HTTPException(400, "The console accepts only its own forms.")
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_FORM_BYTES:
+            raise HTTPException(413, "The form is too large.")
+    try:
+        text = bytes(received).decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise HTTPException(400, "The form could not be read.") from exc
+    fields: list[tuple[str, str | UploadFile]] = list(pairs)
+    return FormData(fields)
+
+
 async def checked_form(request: Request) -> FormData:
     """The posted form, refused with 403 unless it carries the session's CSRF token."""
-    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
+    form = await read_form(request)
     sent = form.get(CSRF_FIELD)
     expected = session(request).get("csrf")
     if (
@@ -134,5 +156,12 @@ def admin_page(handler: Handler) -> Handler:
     return checked
 
 
+def console_path(request: Request, name: str, /, **params: Any) -> str:
+    """The path of one of the console's own routes. Resolved in the console's router, not the
+    whole app's: the end-user sign-in has routes named ``signin`` and ``signout`` too."""
+    relative = request.app.router.url_path_for(name, **params)
+    return str(request.scope.get("root_path", "")) + str(relative)
+
+
 def signin_path(request: Request) -> str:
-    return str(request.url_for("signin").path)
+    return console_path(request, "signin")

@@ -199,7 +199,7 @@ def test_wrong_method_is_405_naming_the_allowed_ones(gw: Gateway, method: str) -
 
 
 @pytest.mark.parametrize(
-    "path", ["/rest/sms/v1/messages", "/rest/sms/v2/messages/abc", "/", "/_mock/nothing"]
+    "path", ["/rest/sms/v1/messages", "/rest/sms/v2/messages/abc", "/nothing", "/_mock/nothing"]
 )
 def test_unknown_route_is_404(gw: Gateway, path: str) -> None:
     assert_error(gw.http.get(f"{gw.base}{path}", headers=gw.auth), 404, "invalid_attrib")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from mocks.ezitxt.portal.console import DEFAULT_CONSOLE_PASSWORD, DEFAULT_CONSOLE_USER
 from tests.servers import free_port
 
 BIN = Path(sys.executable).parent / "ezitxt-okta"
@@ -106,3 +107,45 @@ def test_nothing_accepted_is_lost_across_a_kill(tmp_path: Path) -> None:
     assert setup["password"] not in text
     assert setup["oktaSetupValues"]["authenticationSecret"].split()[1] not in text
     assert "+64210000006" not in text and "64210000006" not in text
+
+
+@pytest.mark.slow
+def test_console_account_comes_from_the_command_line(tmp_path: Path) -> None:
+    help_text = subprocess.run(
+        [str(BIN), "mock-ezitxt", "--help"], capture_output=True, check=True, text=True
+    ).stdout
+    assert "--console-user" in help_text and "--console-password" in help_text
+    unwrapped = "".join(help_text.split())  # argparse wraps lines at hyphens
+    assert DEFAULT_CONSOLE_USER in unwrapped and DEFAULT_CONSOLE_PASSWORD in unwrapped
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [
+        str(BIN), "mock-ezitxt", "--port", str(port), "--db", ":memory:",
+        "--console-user", "lead@qa.test", "--console-password", "s3cret-pass",
+    ]  # fmt: skip
+    log = tmp_path / "server.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=out)
+    try:
+        with requests.Session() as http:
+            deadline = time.monotonic() + START_S
+            while True:
+                try:
+                    form = http.get(f"{base}/", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.05)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+            assert csrf
+
+            def sign_in(user: str, password: str) -> int:
+                data = {"csrf": csrf.group(1), "username": user, "password": password}
+                return http.post(f"{base}/", data=data, allow_redirects=False).status_code
+
+            assert sign_in(DEFAULT_CONSOLE_USER, DEFAULT_CONSOLE_PASSWORD) == 401
+            assert sign_in("lead@qa.test", "s3cret-pass") == 303
+        assert "s3cret-pass" not in log.read_text()
+    finally:
+        process.kill()
+        process.wait(10)

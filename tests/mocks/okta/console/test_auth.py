@@ -55,6 +55,9 @@ def test_wrong_credentials_are_refused_without_saying_which(
 
 def test_signed_in_admin_sees_the_layout(console: Console) -> None:
     page = console.get("/admin/").text
+    for link in ("/admin/directory/people", "/admin/workflow/inline-hooks", "/admin/signout"):
+        assert f'"{link}"' in page
+    assert 'href="/admin/static/console.css"' in page
     text = text_of(page)
     for words in ("Dashboard", "Directory", "People", "Security", "Authenticators", "Workflow"):
         assert words in text
@@ -73,7 +76,8 @@ def test_a_tampered_cookie_is_no_session(console: Console) -> None:
 
 def test_sign_out_ends_the_session(console: Console) -> None:
     response = console.post("/admin/signout")
-    assert response.status_code == 200 and "Sign In" in response.text
+    # The console's own sign-in, not the end-user sign-in's route of the same name.
+    assert response.status_code == 200 and response.url.endswith("/admin/signin")
     assert console.get("/admin/", allow_redirects=False).status_code == 303
 
 
@@ -154,3 +158,49 @@ def test_unknown_console_page_is_an_html_404(console: Console) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "no such page" in text_of(response.text)
+
+
+def test_pages_carry_security_headers(console: Console, anonymous: Console) -> None:
+    for response in (console.get("/admin/"), anonymous.get("/admin/signin")):
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+    cookie = console.http.cookies.get("mock_okta_admin")
+    assert cookie
+    [header] = [
+        h
+        for h in console.sign_in().history[0].raw.headers.getlist("set-cookie")
+        if h.startswith("mock_okta_admin=")
+    ]
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/admin" in header
+
+
+def test_hostile_form_bodies_are_refused(console: Console) -> None:
+    path = "/admin/security/authenticators"
+    token = console.token
+    huge = console.http.post(
+        console.url + path,
+        data={"csrf_token": token, "pad": "x" * 300_000},
+        timeout=10,
+    )
+    assert huge.status_code == 413
+    many = console.http.post(
+        console.url + path,
+        data=[("csrf_token", token)] + [(f"f{i}", "1") for i in range(300)],
+        timeout=10,
+    )
+    assert many.status_code == 400
+    multipart = console.http.post(
+        console.url + path, files={"csrf_token": (None, token)}, timeout=10
+    )
+    assert multipart.status_code == 400
+    bad_bytes = console.http.post(
+        console.url + path,
+        data=b"csrf_token=" + token.encode() + b"&x=%ff%fe\xff",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
+    assert bad_bytes.status_code == 400
+    # The settings are untouched and the session still works.
+    assert console.get(path).text.count('value="on" checked') == 3

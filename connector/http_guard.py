@@ -1,0 +1,248 @@
+"""uvicorn's httptools protocol with the limits a public endpoint needs (issue 9, items 1 and 2).
+
+uvicorn (0.54) with httptools accepts a request head of any size and takes any time over it:
+httptools grows a header value by concatenation, so one client streaming a 200 MB header in
+1 MiB chunks copies ever larger buffers on the event loop and every other caller waits (answers
+took 3-10 s). It arms no timer before a connection's first request, so sockets that never send
+one, or send a byte now and then, stay open until the process runs out of file descriptors.
+``--limit-concurrency`` only answers 503 once a request's headers are complete, which a slow
+client never reaches. This subclass adds, per connection:
+
+- a cap on the request line and headers together (``max_head_bytes``) and on their number
+  (``max_headers``): past either, ``431`` and a close. Bytes are fed to the parser no further
+  than the cap, so an over-long head costs at most the cap to parse. (A head pipelined behind
+  another request in the same read is counted from the next read on: it may reach twice the cap.)
+- a timer from a head's first byte to its end (``header_timeout_s``): then closed;
+- a timer on a new connection that sends nothing (``idle_timeout_s``); after an answer,
+  uvicorn's own keep-alive timer applies, and a request body left unread after the answer gets
+  ``header_timeout_s`` to finish before the close;
+- a cap on open connections (``max_connections``, lowered to what the open-file limit allows):
+  at the cap the longest-idle connection (no request under way) is closed to make room; when
+  none is idle the new one gets ``503`` with ``Connection: close`` at once.
+
+Everything else, the request cycle and the app, stays uvicorn's. Select it with
+``uvicorn.Config(http=GuardedHttpToolsProtocol)`` or ``--http connector.http_guard:...``;
+``connector.server`` says why this and not another server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http
+import logging
+import resource
+import time
+import weakref
+from collections import OrderedDict
+from typing import Any, ClassVar
+
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from connector.server_limits import ServerLimits, load_server_limits
+
+log = logging.getLogger("ezitxt.server")
+
+# How often, at most, a refusal at the connection cap is logged: an attacker must not be able
+# to flood the log with one line per connection.
+CAP_WARNING_INTERVAL_S = 10.0
+
+Idle = OrderedDict["GuardedHttpToolsProtocol", None]
+# Per server (several run in one test process): its idle connections, oldest first.
+_idle_by_server: weakref.WeakKeyDictionary[ServerState, Idle] = weakref.WeakKeyDictionary()
+
+
+class _HeadTooLarge(Exception):
+    """Raised from a parser callback to stop parsing a head past its limits."""
+
+
+def refusal(status: int) -> bytes:
+    """A complete plain-text answer that closes the connection."""
+    phrase = http.HTTPStatus(status).phrase
+    body = phrase.encode()
+    return (
+        f"HTTP/1.1 {status} {phrase}\r\ncontent-type: text/plain; charset=utf-8\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    ).encode() + body
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    # None: read from the environment (EZITXT_HOOK_*) on first use, once per process.
+    limits: ClassVar[ServerLimits | None] = None
+    _cap: ClassVar[int | None] = None
+    _last_cap_warning: ClassVar[float] = 0.0
+
+    @classmethod
+    def with_limits(cls, limits: ServerLimits) -> type[GuardedHttpToolsProtocol]:
+        """A subclass holding ``limits`` (for servers in this process, e.g. tests)."""
+        return type(cls.__name__, (cls,), {"limits": limits, "_cap": None})
+
+    @classmethod
+    def server_limits(cls) -> ServerLimits:
+        if cls.limits is None:
+            cls.limits = load_server_limits()
+        return cls.limits
+
+    @classmethod
+    def connection_cap(cls) -> int:
+        """``max_connections``, lowered to fit this process's open-file limit (read once)."""
+        if cls.__dict__.get("_cap") is None:
+            soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+            open_files = soft if soft != resource.RLIM_INFINITY else 1 << 20
+            cls._cap = cls.server_limits().connections_within(open_files)
+        cap = cls._cap
+        assert cap is not None
+        return cap
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.guard = self.server_limits()
+        self.idle_connections = _idle_by_server.setdefault(server_state, OrderedDict())
+        self.refused = False
+        self.reading_head = True  # parser state: no head complete since the last message
+        self.head_bytes = 0
+        self.header_count = 0
+        self.heads_completed = 0
+        self.guard_timer: asyncio.TimerHandle | None = None
+
+    # asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        if len(self.connections) >= self.connection_cap() and not self._make_room():
+            self.refused = True
+            self.transport = transport
+            self._warn_at_cap()
+            transport.write(refusal(503))
+            transport.close()
+            return
+        super().connection_made(transport)
+        self.idle_connections[self] = None
+        self._arm(self.guard.idle_timeout_s)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        self.idle_connections.pop(self, None)
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.refused:
+            return
+        if not self.reading_head:
+            super().data_received(data)
+            return
+        if self.head_bytes == 0:  # a head begins: no longer idle, and on the clock
+            self.idle_connections.pop(self, None)
+            self._arm(self.guard.header_timeout_s)
+        room = self.guard.max_head_bytes - self.head_bytes
+        if len(data) <= room:
+            self.head_bytes += len(data)
+            super().data_received(data)
+            return
+        heads = self.heads_completed
+        self.head_bytes += room
+        super().data_received(data[:room])
+        if self.transport.is_closing():
+            return
+        if self.heads_completed == heads:
+            self._refuse(431)
+            return
+        self.data_received(data[room:])
+
+    # httptools parser callbacks
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_count += 1
+        if self.header_count > self.guard.max_headers:
+            raise _HeadTooLarge  # httptools re-raises it from feed_data as a parser error
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self.reading_head = False
+        self.heads_completed += 1
+        self._disarm()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.reading_head = True
+        self.head_bytes = 0
+        self.header_count = 0
+        cycle = self.cycle
+        if cycle is not None and cycle.response_complete and not self.pipeline:
+            # The answer left before the body was read: uvicorn's keep-alive timer, cancelled
+            # by the body's bytes, starts again now that the body is in.
+            self._disarm()
+            self._unset_keepalive_if_required()
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
+            self.idle_connections[self] = None
+
+    # uvicorn hooks
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.transport.is_closing() or self.pipeline:
+            return
+        if not self.reading_head:
+            # Answered before the body arrived (413, 408, 401 ...): the rest gets a short time.
+            self._arm(self.guard.header_timeout_s)
+        elif self.head_bytes == 0:
+            self.idle_connections[self] = None
+
+    def send_400_response(self, msg: str) -> None:
+        if self.header_count > self.guard.max_headers:
+            self._refuse(431)
+        elif not self.transport.is_closing():
+            super().send_400_response(msg)
+
+    # the guard
+
+    def _refuse(self, status: int) -> None:
+        self.refused = True
+        self._disarm()
+        self.idle_connections.pop(self, None)
+        if not self.transport.is_closing():
+            self.transport.write(refusal(status))
+            self.transport.close()
+
+    def _drop(self) -> None:
+        self.guard_timer = None
+        self.idle_connections.pop(self, None)
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _make_room(self) -> bool:
+        """Close the longest-idle connection; False when every one has a request under way."""
+        if not self.idle_connections:
+            return False
+        oldest, _ = self.idle_connections.popitem(last=False)
+        self.connections.discard(oldest)  # counted out now, not when its close completes
+        oldest._drop()
+        return True
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self.guard_timer = self.loop.call_later(seconds, self._drop)
+
+    def _disarm(self) -> None:
+        if self.guard_timer is not None:
+            self.guard_timer.cancel()
+            self.guard_timer = None
+
+    @classmethod
+    def _warn_at_cap(cls) -> None:
+        now = time.monotonic()
+        if now - cls._last_cap_warning >= CAP_WARNING_INTERVAL_S:
+            cls._last_cap_warning = now
+            log.warning(
+                "connection limit reached: new connections refused with 503",
+                extra={"fields": {"max_connections": cls.connection_cap()}},
+            )
