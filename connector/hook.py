@@ -31,12 +31,12 @@ from connector.errors import (
     GatewayUnavailable,
 )
 from connector.gateway import Gateway, GatewayReceipt
-from connector.memory_replays import MemoryReplayStore
 from connector.outcomes import GatewayResult, Outcomes
 from connector.refusals import Refusal
 from connector.replays import (
     Fingerprints,
     Held,
+    MemoryReplayStore,
     Owned,
     Remembered,
     ReplayStore,

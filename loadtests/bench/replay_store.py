@@ -20,8 +20,7 @@ import tracemalloc
 import uuid
 
 from connector.gateway import GatewayReceipt, OutboundSms
-from connector.memory_replays import MemoryReplayStore
-from connector.replays import Fingerprints, Held, Owned
+from connector.replays import Fingerprints, Held, MemoryReplayStore, Owned
 from loadtests.bench.harness import table
 
 WINDOW_EVENTS = 300_000  # 5 minutes at 1,000 events/s

@@ -13,9 +13,8 @@ from connector.credentials import BasicCredential, read_credential
 from connector.decisions import AllowedCountries, Policy, Send, decide
 from connector.errors import GatewayNoAnswer, GatewayRejectedMessage
 from connector.gateway import GatewayReceipt, OutboundSms
-from connector.memory_replays import decode, encode
 from connector.refusals import Refusal
-from connector.replays import Fingerprints, Remembered, Stamp, Verdict, compare
+from connector.replays import Fingerprints, Remembered, Stamp, Verdict, compare, decode, encode
 from connector.request import HookRequest, parse_request
 from connector.validation import RequestValidator
 from tests.connector import payloads

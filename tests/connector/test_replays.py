@@ -14,8 +14,7 @@ from connector.answers import Answer
 from connector.errors import GatewayUnavailable
 from connector.gateway import GatewayReceipt, OutboundSms
 from connector.hook import HookCall, TelephonyHook
-from connector.memory_replays import SWEEP_EVERY, MemoryReplayStore
-from connector.replays import Held, InFlight, Owned, Stamp
+from connector.replays import SWEEP_EVERY, Held, InFlight, MemoryReplayStore, Owned, Stamp
 from connector.settings import load_settings
 from connector.validation import RequestValidator
 from tests.connector import payloads
