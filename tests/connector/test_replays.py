@@ -24,6 +24,11 @@ from tests.connector.stores import Stores
 from tests.contract import command_value, okta_answer
 
 
+def new_hook(gateway: FakeGateway) -> TelephonyHook:
+    """The hook over the memory store (the store-specific tests of its window and bound)."""
+    return Stores(None).hook(gateway)
+
+
 async def call(
     hook: TelephonyHook, body: bytes, authorization: str = payloads.AUTHORIZATION
 ) -> Answer:
