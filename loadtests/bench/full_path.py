@@ -70,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         for name, rs in results.items()
     ]
     rows.append(["hook / bare proxy", f"{ratio:.0%} (target >= {TARGET_RATIO:.0%}: {verdict})", ""])
+    # Each round's pair ran back to back: their ratio shows how much of the spread is drift.
+    pairs = zip(*(results[name] for name in APPS), strict=True)
+    per_round = ", ".join(f"{h.requests_per_s / b.requests_per_s:.0%}" for b, h in pairs)
+    rows.append(["hook / bare proxy, each round", per_round, ""])
     print(table(["measure", "answers/s (median)", "p99 ms (median)"], rows))
     return 0 if ratio >= TARGET_RATIO else 1
 
