@@ -205,6 +205,8 @@ def summary_page(document: dict[str, Any], plot_path: Path) -> str:
     image = base64.b64encode(plot_path.read_bytes()).decode("ascii")
     rate = document["arrival_rate_at_peak"]
     reached = f"{rate:.0f}/s" if rate is not None else "not measured"
+    if rate is not None and verdict == "interrupted":
+        reached += " (until it was interrupted)"
     budgets_table = (
         "<p>Interrupted before the shape ended: no budget was judged.</p>"
         if verdict == "interrupted"
@@ -221,6 +223,7 @@ tr.pass td:last-child {{ color: #17702b; }} tr.fail td {{ background: #fde2e1; f
 .verdict {{ font-size: 1.4em; padding: 0.4em 0.8em; display: inline-block; }}
 .held {{ background: #dff3e3; }} .broken {{ background: #fde2e1; }}
 .interrupted {{ background: #eee; }}
+img {{ max-width: 100%; }}
 </style></head><body>
 <h1>Load run {e(document["profile"])}</h1>
 <p class="verdict {e(verdict)}">{headline} (exit code {document["exit_code"]})</p>

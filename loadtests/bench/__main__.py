@@ -62,6 +62,12 @@ BENCHMARKS = (
         r"^  under attack: p99 .*",
     ),
     Benchmark(
+        "http_guard_cost",
+        "CPU the server limits add per request, in-process (target: <= 3 µs)",
+        ("--requests", "2000", "--rounds", "3"),
+        r"^  guard cost: .*",
+    ),
+    Benchmark(
         "phone_fast_path",
         "NZ/AU phone fast path vs phonenumbers' parse (target: fast <= 50% of the parse)",
         ("--numbers", "5000", "--rounds", "1"),

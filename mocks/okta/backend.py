@@ -57,39 +57,53 @@ class OktaBackend:
 
     # Management operations: the store's rules, plus the System Log events Okta writes.
 
-    def create_hook(self, doc: Any, client_ip: str | None = None) -> InlineHook:
+    def create_hook(
+        self, doc: Any, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> InlineHook:
         hook = self.hooks.create(doc)
-        self._lifecycle("created", hook, client_ip)
+        self._lifecycle("created", hook, client_ip, actor)
         return hook
 
-    def update_hook(self, hook_id: str, doc: Any, client_ip: str | None = None) -> InlineHook:
+    def update_hook(
+        self, hook_id: str, doc: Any, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> InlineHook:
         hook = self.hooks.update(hook_id, doc)
-        self._lifecycle("updated", hook, client_ip)
+        self._lifecycle("updated", hook, client_ip, actor)
         return hook
 
-    def replace_hook(self, hook_id: str, doc: Any, client_ip: str | None = None) -> InlineHook:
+    def replace_hook(
+        self, hook_id: str, doc: Any, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> InlineHook:
         hook = self.hooks.replace(hook_id, doc)
-        self._lifecycle("updated", hook, client_ip)
+        self._lifecycle("updated", hook, client_ip, actor)
         return hook
 
-    def delete_hook(self, hook_id: str, client_ip: str | None = None) -> None:
-        self._lifecycle("deleted", self.hooks.delete(hook_id), client_ip)
+    def delete_hook(
+        self, hook_id: str, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> None:
+        self._lifecycle("deleted", self.hooks.delete(hook_id), client_ip, actor)
 
-    def activate_hook(self, hook_id: str, client_ip: str | None = None) -> InlineHook:
+    def activate_hook(
+        self, hook_id: str, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> InlineHook:
         hook = self.hooks.activate(hook_id)
-        self._lifecycle("activated", hook, client_ip)
+        self._lifecycle("activated", hook, client_ip, actor)
         return hook
 
-    def deactivate_hook(self, hook_id: str, client_ip: str | None = None) -> InlineHook:
+    def deactivate_hook(
+        self, hook_id: str, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> InlineHook:
         hook = self.hooks.deactivate(hook_id)
-        self._lifecycle("deactivated", hook, client_ip)
+        self._lifecycle("deactivated", hook, client_ip, actor)
         return hook
 
-    def _lifecycle(self, verb: str, hook: InlineHook, client_ip: str | None) -> None:
+    def _lifecycle(
+        self, verb: str, hook: InlineHook, client_ip: str | None, actor: Entity = ADMIN
+    ) -> None:
         self.log.emit(
             f"inline_hook.{verb}",
             f"Inline hook {verb}",
-            actor=ADMIN,
+            actor=actor,
             targets=(hook_entity(hook),),
             debug_data={"inlineHookType": hook.type},
             client_ip=client_ip,

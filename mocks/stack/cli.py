@@ -12,6 +12,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from mocks.okta import defaults as okta_defaults
+from mocks.stack.consoles import DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER
 
 if TYPE_CHECKING:
     from mocks.stack.stack import Stack
@@ -92,6 +93,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=okta_defaults.FALLBACK_LIMIT,
         help="sends a minute Okta's own fallback provider allows (default %(default)s)",
+    )
+    parser.add_argument(
+        "--console-user",
+        default=DEMO_CONSOLE_USER,
+        help="sign-in of the EZITXT portal and the Okta Admin Console (default %(default)s)",
+    )
+    parser.add_argument(
+        "--console-password",
+        default=DEMO_CONSOLE_PASSWORD,
+        help="their password (default %(default)s)",
     )
     parser.add_argument(
         "--max-hooks-in-flight",
@@ -193,6 +204,8 @@ def start(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         fresh=args.fresh,
         api_token=args.api_token,
+        console_user=args.console_user,
+        console_password=args.console_password,
     )
     code = 0
     _say(f"Starting the stack in {folder} ...")
@@ -212,6 +225,7 @@ def start(args: argparse.Namespace) -> int:
                 say=_say,
             )
         stack.publish()
+        _print_consoles(stack, wired.user["profile"]["login"])
         _print_banner(stack, restart=not args.no_restart)
         phase["serving"] = True
 
@@ -272,3 +286,14 @@ def _print_banner(stack: Stack, *, restart: bool) -> None:
     ]
     for line in lines:
         _say(line)
+
+
+def _print_consoles(stack: Stack, end_user: str) -> None:
+    """The web consoles, for a person with a browser: where, and how to sign in."""
+    u, sign_in = stack.urls, f"{stack.console_user} / {stack.console_password}"
+    _say("Web consoles (open in a browser):")
+    _say(f"  EZITXT portal:         {u.portal}   sign in as {sign_in}")
+    _say(f"  Okta Admin Console:    {u.okta_admin}   sign in as {sign_in}")
+    _say(f"  Okta end-user sign-in: {u.okta_sign_in}   username {end_user}, code by SMS")
+    _say("    (read the code in the portal's Testing > Handsets, or after a fallback in")
+    _say(f"    Okta's outbox, {u.okta}/signin/outbox)")

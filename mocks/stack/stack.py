@@ -20,6 +20,7 @@ from types import TracebackType
 
 from mocks.common.ports import free_port_base as free_port_base
 from mocks.okta import defaults as okta_defaults
+from mocks.stack.consoles import DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER
 from mocks.stack.processes import PortBusy, ServerProcess
 from mocks.stack.state import LOCK_FILE, StackInfo, StateFolder, default_folder
 from mocks.stack.tls import TlsFiles, make_certificates
@@ -51,6 +52,18 @@ class StackUrls:
     def hook(self) -> str:
         return f"{self.connector}/okta/telephony"
 
+    @property
+    def portal(self) -> str:
+        return f"{self.ezitxt}/"
+
+    @property
+    def okta_admin(self) -> str:
+        return f"{self.okta}/admin"
+
+    @property
+    def okta_sign_in(self) -> str:
+        return f"{self.okta}/signin"
+
 
 class Stack:
     def __init__(
@@ -69,7 +82,11 @@ class Stack:
         fresh: bool = False,
         api_token: str | None = None,
         connector_env: dict[str, str] | None = None,
+        console_user: str = DEMO_CONSOLE_USER,
+        console_password: str = DEMO_CONSOLE_PASSWORD,
     ) -> None:
+        self.console_user = console_user
+        self.console_password = console_password
         self.http = http
         self.port_base = port_base
         self.workdir = workdir or default_folder(port_base)
@@ -138,6 +155,7 @@ class Stack:
                 "mock-ezitxt", "--host", HOST, "--port", ezitxt_port,
                 "--db", str(self.workdir / "mock-ezitxt.sqlite3"),
                 "--hook-url", self.urls.hook, "--timing-scale", str(self._timing_scale), *level,
+                *self._console_args(),
             ],
             ready_url=f"{self.urls.ezitxt}/_mock/stats",
             log_file=logs / "mock-ezitxt.log",
@@ -159,6 +177,7 @@ class Stack:
         )
         okta_args = ["mock-okta", "--host", HOST, "--port", okta_port]
         okta_args += [f"--api-token={self.api_token}"]  # a random token may start with "-"
+        okta_args += self._console_args()
         okta_args += ["--challenge-interval", str(self._challenge_interval_s)]
         okta_args += ["--max-hooks-in-flight", str(self._max_hooks_in_flight)]
         okta_args += ["--hook-timeout", str(self._hook_timeout_s)]
@@ -210,6 +229,13 @@ class Stack:
     def publish(self) -> None:
         """Write ``stack.json`` and ``env.sh``: what ``stack reset`` and a shell need."""
         self.state.write_info(self.info())
+
+    def _console_args(self) -> list[str]:
+        # Both consoles get the same demo sign-in; "=" keeps a value starting with "-" a value.
+        return [
+            f"--console-user={self.console_user}",
+            f"--console-password={self.console_password}",
+        ]
 
     def stop(self) -> dict[str, bool]:
         """Stop all three (Okta first, EZITXT last, so nothing calls a server already gone),

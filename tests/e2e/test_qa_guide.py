@@ -1,7 +1,7 @@
 """The README's QA guide works as written, as QA meets it: against a stack started as
 ``make run`` starts it (TLS, the demo sign-in, Okta's one challenge per number per 30 s), its
-``sh`` blocks run in order with bash right after the start, and then all again at once (issue
-15: it got DENY, a TypeError from its own helper, then INVALID with exit status 0). Then
+``sh`` blocks run in order with bash right after the start, each twice in a row (issue 15: it
+got DENY, a TypeError from its own helper, then INVALID with exit status 0). Then
 ``stack reset`` brings both mocks back to the freshly wired state."""
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StackCl
 
 
 def run_guide(folder: Path, shell_dir: Path) -> subprocess.CompletedProcess[str]:
-    script = "set -euo pipefail\n" + "\n".join(guide_blocks()) * RUNS
+    # Each block twice in a row: what QA does when a block's output scrolled away.
+    script = "set -euo pipefail\n" + "".join(block * RUNS for block in guide_blocks())
     env = {k: v for k, v in os.environ.items() if k not in ("EZ", "HOOK", "OKTA", "TOKEN", "CA")}
     return subprocess.run(
         ["bash", "-c", script],

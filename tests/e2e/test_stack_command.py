@@ -3,8 +3,10 @@ three servers shut down cleanly, none left behind."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -14,11 +16,16 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
+from mocks.stack.cli import add_arguments
+from mocks.stack.consoles import DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER
 from mocks.stack.stack import free_port_base
 
 CLI = str(Path(sys.executable).with_name("ezitxt-okta"))
 SERVING = "The stack is serving"
+# Passed with "=": a password may start with "-".
+CONSOLE_USER, CONSOLE_PASSWORD = "qa-stack@example.com", "-Dash-Pass-2026"
 
 
 def read_until(process: subprocess.Popen[str], marker: str, timeout_s: float) -> str:
@@ -46,6 +53,18 @@ def read_until(process: subprocess.Popen[str], marker: str, timeout_s: float) ->
     return seen
 
 
+def signs_in(form_url: str, csrf_field: str, user: str, password: str) -> bool:
+    """Whether a console's sign-in form, filled as a browser does, lets ``user`` in."""
+    with requests.Session() as http:
+        http.trust_env = False
+        form = http.get(form_url, timeout=10)
+        token = re.search(rf'name="{csrf_field}" value="([^"]+)"', form.text)
+        assert token is not None, form.text
+        fields = {"username": user, "password": password, csrf_field: token.group(1), "next": ""}
+        answer = http.post(form.url, data=fields, timeout=10)
+        return answer.status_code == 200 and "Sign out" in answer.text
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -55,7 +74,17 @@ def port_in_use(port: int) -> bool:
 def test_stack_wires_demonstrates_serves_and_stops_cleanly(tmp_path: Path) -> None:
     base = free_port_base()
     process = subprocess.Popen(
-        [CLI, "stack", "--port-base", str(base), "--workdir", str(tmp_path / "stack")],
+        [
+            CLI,
+            "stack",
+            "--port-base",
+            str(base),
+            "--workdir",
+            str(tmp_path / "stack"),
+            "--console-user",
+            CONSOLE_USER,
+            f"--console-password={CONSOLE_PASSWORD}",
+        ],  # fmt: skip
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -73,6 +102,15 @@ def test_stack_wires_demonstrates_serves_and_stops_cleanly(tmp_path: Path) -> No
         assert "verifies in Okta: SUCCESS" in printed
         assert f"https://127.0.0.1:{base + 1}/okta/telephony" in printed
         assert all(port_in_use(p) for p in (base, base + 1, base + 2))
+        # The banner's consoles, and the sign-in it prints works on both.
+        ez, okta = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 2}"
+        sign_in = f"sign in as {CONSOLE_USER} / {CONSOLE_PASSWORD}"
+        assert f"EZITXT portal:         {ez}/   {sign_in}" in printed
+        assert f"Okta Admin Console:    {okta}/admin   {sign_in}" in printed
+        assert f"Okta end-user sign-in: {okta}/signin   username aroha.ngata@" in printed
+        assert signs_in(f"{ez}/", "csrf", CONSOLE_USER, CONSOLE_PASSWORD)
+        assert signs_in(f"{okta}/admin/signin", "csrf_token", CONSOLE_USER, CONSOLE_PASSWORD)
+        assert not signs_in(f"{okta}/admin/signin", "csrf_token", CONSOLE_USER, "wrong-1234")
     finally:
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=30)
@@ -80,3 +118,14 @@ def test_stack_wires_demonstrates_serves_and_stops_cleanly(tmp_path: Path) -> No
     assert "Stopped: mock Okta cleanly, connector cleanly, mock EZITXT cleanly" in rest
     assert not any(port_in_use(p) for p in (base, base + 1, base + 2))
     assert "Application shutdown complete" in (tmp_path / "stack/logs/mock-ezitxt.log").read_text()
+
+
+def test_stack_console_sign_in_defaults() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args([])
+    assert (args.console_user, args.console_password) == (
+        DEMO_CONSOLE_USER,
+        DEMO_CONSOLE_PASSWORD,
+    )
+    assert DEMO_CONSOLE_USER in parser.format_help()

@@ -1,6 +1,6 @@
-"""A server of the stack that dies is started again on the same port with the same state, and
-the chain works again (issue 15: a SIGKILLed mock EZITXT once stopped the connector and mock
-Okta, and 1,276 of 2,000 sign-ins failed)."""
+"""A server of the stack that dies is started again on the same port with the same state (mock
+Okta, whose org lives in memory, wired again), and the chain works again (issue 15: a SIGKILLed
+mock EZITXT once stopped the connector and mock Okta, and 1,276 of 2,000 sign-ins failed)."""
 
 from __future__ import annotations
 
@@ -93,3 +93,15 @@ def test_a_killed_mock_ezitxt_comes_back_on_its_port_and_state(tmp_path: Path) -
         verified = http.post(f"{okta}/_mock/flows/{flow['id']}/verify", json={"otp": code})
         assert verified.json()["result"] == "SUCCESS"
         assert cli.process.poll() is None  # the stack serves on
+
+        # Mock Okta's org lives in memory: it comes back on its port, wired again.
+        os.kill(cli.info(folder)["children"]["mock Okta"], signal.SIGKILL)
+        cli.wait_for("mock Okta is back on port", timeout_s=15)
+        assert "its org wired again" in cli.output
+        again = http.post(
+            f"{okta}/_mock/flows",
+            json={"user": "aroha.ngata@example.co.nz", "requestType": "mfa-verification",
+                  "phoneNumber": new_phone(rng)},
+            timeout=10,
+        ).json()  # fmt: skip
+        assert again["outcome"] == "SUCCESSFUL", again

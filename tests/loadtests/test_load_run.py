@@ -28,6 +28,25 @@ BOUND_S = SHAPES["smoke"].seconds + 60
 RUN = [sys.executable, "-m", "loadtests.run"]
 
 
+# Budgets no noise can break within a run's bound: what these runs test is the mechanism (every
+# named request made, the verdict judged once where the statistics are, verdict.json, the exit
+# code), not this machine's latency under whatever else runs on it. The shipped budgets are
+# tested on fabricated figures (test_budgets.py) and measured by `make load` (README).
+NOISE_PROOF = """
+[shape.smoke."*"]
+max_ms = 60000
+[shape.smoke."hook: sms"]
+[shape.smoke."okta: flow"]
+[shape.smoke."okta: verify"]
+"""
+
+
+def noise_proof_budgets(folder: Path) -> str:
+    path = folder / "budgets.toml"
+    path.write_text(NOISE_PROOF)
+    return str(path)
+
+
 def run_load(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*RUN, *args], cwd=ROOT, capture_output=True, text=True, timeout=BOUND_S, env=env
@@ -36,10 +55,12 @@ def run_load(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
 
 @pytest.mark.slow
 @pytest.mark.timeout(BOUND_S + 10)
-def test_a_smoke_run_drives_the_whole_chain_and_holds_its_budgets(tmp_path: Path) -> None:
+def test_a_smoke_run_drives_the_whole_chain_and_is_judged(tmp_path: Path) -> None:
     assert SHAPES["smoke"].seconds <= 15
     out = tmp_path / "smoke"
-    done = run_load("--shape", "smoke", "--out", str(out))
+    done = run_load(
+        "--shape", "smoke", "--budgets", noise_proof_budgets(tmp_path), "--out", str(out)
+    )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
     assert "budgets held (smoke)" in done.stdout
@@ -101,7 +122,7 @@ def test_a_distributed_run_at_a_target_is_judged_once_on_the_master(
     out = tmp_path / "distributed"
     done = run_load(
         "--target", stack.urls.connector, "--workers", "2", "--rate", "20", "--duration", "4",
-        "--out", str(out), env=target_env(wiring),
+        "--budgets", noise_proof_budgets(tmp_path), "--out", str(out), env=target_env(wiring),
     )  # fmt: skip
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]

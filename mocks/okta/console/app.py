@@ -20,6 +20,7 @@ from mocks.okta.console import (
     pages_logs,
     pages_people,
 )
+from mocks.okta.console.lockout import FailedSignIns
 from mocks.okta.console.render import page
 from mocks.okta.console.session import AdminSessionMiddleware
 from mocks.okta.errors import NotFound, OktaError
@@ -86,4 +87,5 @@ def create_console(
     console.state.console_user = user
     console.state.console_password = password
     console.state.org_name = org_name
+    console.state.failed_sign_ins = FailedSignIns(runtime.backend.clock)
     return console

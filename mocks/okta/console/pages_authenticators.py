@@ -8,8 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mocks.okta.authenticators import USE_OF_REQUEST, USES
-from mocks.okta.backend import ADMIN
-from mocks.okta.console.render import client_ip, page, runtime
+from mocks.okta.console.render import admin_actor, client_ip, page, runtime
 from mocks.okta.console.session import admin_page, checked_form, console_path, flash
 
 SECTION = "authenticators"
@@ -42,7 +41,7 @@ async def save(request: Request) -> Response:
         backend.log.emit(
             "security.authenticator.lifecycle.update",
             "Update authenticator",
-            actor=ADMIN,
+            actor=admin_actor(request),
             debug_data={
                 "authenticator": "phone_number",
                 **{f"sms.{use}": "on" if on else "off" for use, on in after.items()},

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hmac
+import math
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from mocks.okta.console.render import page, runtime
+from mocks.okta.backend import ADMIN
+from mocks.okta.console.lockout import FailedSignIns
+from mocks.okta.console.render import client_ip, page, runtime
 from mocks.okta.console.session import admin_page, checked_form, console_path, session
-from mocks.okta.system_log import DEFAULT_WINDOW_S
+from mocks.okta.system_log import DEFAULT_WINDOW_S, Entity
 
 # Okta's Sign-In Widget says no more than this, whichever of the two was wrong.
 SIGNIN_FAILED = "Unable to sign in"
@@ -48,10 +51,28 @@ async def signin_submit(request: Request) -> Response:
     username = str(form.get("username", ""))
     password = str(form.get("password", ""))
     state = request.app.state
+    target = _safe_next(request, str(form.get("next", "")))
+    failures: FailedSignIns = state.failed_sign_ins
+    wait_s = failures.locked_for(username)
+    if wait_s > 0:
+        minutes = max(1, math.ceil(wait_s / 60))
+        error = f"Too many failed sign-ins. Try again in {minutes} minute{'s' * (minutes > 1)}."
+        return page(
+            request,
+            "signin.html",
+            status=429,
+            title="Sign In",
+            next=target,
+            username=username,
+            error=error,
+        )
     good_user = hmac.compare_digest(username.encode(), state.console_user.encode())
     good_password = hmac.compare_digest(password.encode(), state.console_password.encode())
-    target = _safe_next(request, str(form.get("next", "")))
     if not (good_user and good_password):
+        failures.failed(username)
+        _log_sign_in(request, username, ok=False)
+        if failures.locked_for(username) > 0:
+            _log_lock(request, username)
         return page(
             request,
             "signin.html",
@@ -61,10 +82,41 @@ async def signin_submit(request: Request) -> Response:
             username=username,
             error=SIGNIN_FAILED,
         )
+    failures.succeeded(username)
+    _log_sign_in(request, username, ok=True)
     data = session(request)
     data.clear()  # a fresh session (and CSRF token) on sign-in: no session fixation
     data["user"] = state.console_user
     return RedirectResponse(target, status_code=303)
+
+
+def _actor(username: str) -> Entity:
+    # The attempted username, as Okta records it; never the password.
+    return Entity(ADMIN.id, "User", username[:100], None)
+
+
+def _log_sign_in(request: Request, username: str, *, ok: bool) -> None:
+    """``user.session.start`` as Okta writes it for an admin's sign-in (reason
+    ``INVALID_CREDENTIALS`` on failure)."""
+    runtime(request).backend.log.emit(
+        "user.session.start",
+        "User login to Okta Admin Console",
+        result="SUCCESS" if ok else "FAILURE",
+        reason=None if ok else "INVALID_CREDENTIALS",
+        severity="INFO" if ok else "WARN",
+        actor=_actor(username),
+        client_ip=client_ip(request),
+    )
+
+
+def _log_lock(request: Request, username: str) -> None:
+    runtime(request).backend.log.emit(
+        "user.account.lock",
+        "Max sign in attempts exceeded",
+        severity="WARN",
+        actor=_actor(username),
+        client_ip=client_ip(request),
+    )
 
 
 async def signout(request: Request) -> Response:

@@ -15,7 +15,7 @@ from mocks.okta import flows
 from mocks.okta.classify import Outcome
 from mocks.okta.console import preview
 from mocks.okta.console.hook_form import AUTH_TYPES, HookForm, field_errors
-from mocks.okta.console.render import client_ip, org_url, page, runtime
+from mocks.okta.console.render import admin_actor, client_ip, org_url, page, runtime
 from mocks.okta.console.session import admin_page, checked_form, console_path, flash
 from mocks.okta.errors import MalformedBody, NotFound, OktaError
 from mocks.okta.hooks import InlineHook
@@ -80,7 +80,9 @@ async def new_hook(request: Request) -> Response:
 async def create_hook(request: Request) -> Response:
     form = HookForm.from_form(await checked_form(request))
     try:
-        hook = runtime(request).backend.create_hook(form.definition(), client_ip(request))
+        hook = runtime(request).backend.create_hook(
+            form.definition(), client_ip(request), actor=admin_actor(request)
+        )
     except OktaError as exc:
         return _form_page(request, form, hook=None, error=exc)
     flash(request, "success", f"Inline hook \u201c{hook.name}\u201d saved. It is Active.")
@@ -112,7 +114,9 @@ async def update_hook(request: Request) -> Response:
     hook = _hook(request)
     form = HookForm.from_form(await checked_form(request))
     try:
-        runtime(request).backend.replace_hook(hook.id, form.definition(), client_ip(request))
+        runtime(request).backend.replace_hook(
+            hook.id, form.definition(), client_ip(request), actor=admin_actor(request)
+        )
     except OktaError as exc:
         return _form_page(request, form, hook=hook, error=exc)
     flash(request, "success", f"Inline hook \u201c{hook.name}\u201d saved.")
@@ -127,7 +131,7 @@ def _lifecycle(verb: str) -> Any:
         backend = runtime(request).backend
         operation = backend.activate_hook if verb == "activate" else backend.deactivate_hook
         try:
-            operation(hook.id, client_ip(request))
+            operation(hook.id, client_ip(request), actor=admin_actor(request))
         except OktaError as exc:
             flash(request, "error", "; ".join(exc.causes) or exc.summary)
         else:
@@ -150,7 +154,9 @@ async def delete_hook(request: Request) -> Response:
     hook = _hook(request)
     await checked_form(request)
     try:
-        runtime(request).backend.delete_hook(hook.id, client_ip(request))
+        runtime(request).backend.delete_hook(
+            hook.id, client_ip(request), actor=admin_actor(request)
+        )
     except OktaError as exc:
         flash(request, "error", "; ".join(exc.causes) or exc.summary)
         return _to_hook(request, hook)

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from mocks.common.timestamps import iso
+from mocks.okta.backend import ADMIN
 from mocks.okta.console.session import (
     CSRF_FIELD,
     console_path,
@@ -20,6 +21,7 @@ from mocks.okta.console.session import (
     take_flashes,
 )
 from mocks.okta.runtime import Runtime
+from mocks.okta.system_log import Entity
 
 # Pages load nothing but the console's own stylesheet and script, are never framed, and post
 # forms only to the console.
@@ -105,3 +107,8 @@ def client_ip(request: Request) -> str:
 def org_url(request: Request) -> str:
     """The org's own URL (the console's, without ``/admin``)."""
     return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def admin_actor(request: Request) -> Entity:
+    """The signed-in admin, as the actor of the System Log events the console causes."""
+    return Entity(ADMIN.id, "User", signed_in_user(request) or ADMIN.alternate_id, None)

@@ -57,12 +57,22 @@ def identify(runtime: Runtime, journey: Journey, username: str) -> str | None:
     return None
 
 
+def sms_refusal(runtime: Runtime, journey: Journey) -> str | None:
+    """Why Security > Authenticators does not let this journey send an SMS (for QA), or None.
+    Okta then does not offer SMS at all, so no code is asked for."""
+    refused = runtime.backend.phone.refusal(journey.purpose, "SMS")
+    return refused.message if refused else None
+
+
 async def send_code(
     runtime: Runtime, journey: Journey, user: User, *, org_url: str, client_ip: str
 ) -> None:
     """ "Receive a code via SMS" (and "Send again"): one flow of the journey's request type."""
     if phone_of(user) is None:
         journey.notices.append(Notice("error", messages.NO_PHONE))
+        return
+    if sms_refusal(runtime, journey) is not None:
+        journey.notices.append(Notice("error", messages.SMS_OFF))
         return
     spec = flows.FlowSpec(user=user.id, request_type=journey.purpose, channel="SMS")
     try:

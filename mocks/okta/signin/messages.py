@@ -13,6 +13,7 @@ from mocks.okta.flow_model import Flow
 
 BLANK = "This field cannot be left blank"
 UNKNOWN_USER = "There is no account with the Username {username}."
+SMS_OFF = "Receiving a code via SMS is not available for this. Contact your administrator."
 NO_PHONE = "No phone number is set up for this account. Ask your administrator to add one."
 INVALID_CODE = "Invalid code. Try again."
 EXPIRED_CODE = "Your code has expired. Send a new code."

@@ -18,11 +18,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from mocks.common.timestamps import iso
 from mocks.okta.flow_model import mask_phone
 from mocks.okta.signin import journey, messages
 from mocks.okta.signin.forms import form_post, page, redirect, session_of, store
 from mocks.okta.signin.sessions import PURPOSES, Notice, SignInSession
 from mocks.okta.web import base_url, client_ip, runtime
+
+OUTBOX_SIZE = 50
 
 START = {
     "/signin": "mfa-verification",
@@ -81,7 +84,13 @@ async def challenge(request: Request) -> Response:
     if user is None:
         return _expired(session)
     phone = journey.phone_of(user)
-    context = {"phone": mask_phone(phone) if phone else None, "login": user.login}
+    refusal = journey.sms_refusal(runtime(request), session.journey)
+    context = {
+        "phone": mask_phone(phone) if phone else None,
+        "login": user.login,
+        "unavailable": messages.SMS_OFF if refusal else None if phone else messages.NO_PHONE,
+        "qa_note": refusal,
+    }
     return page(request, session, "challenge.html", context)
 
 
@@ -113,7 +122,7 @@ async def verify_page(request: Request) -> Response:
         "code_sent": session.journey.flow_id is not None,
         "wait_s": int(rt.backend.per_number.wait_s(phone) + 0.999) if phone else 0,
         "qa_note": messages.qa_note(last) if last else None,
-        "outbox": last is not None and last.delivery_via in ("OKTA", "OKTA_FALLBACK"),
+        "outbox": last.id if last and last.delivery_sent and last.delivery_via != "HOOK" else None,
     }
     return page(request, session, "verify.html", context)
 
@@ -171,6 +180,26 @@ async def done(request: Request) -> Response:
     return page(request, session, "done.html", context)
 
 
+async def outbox(request: Request) -> Response:
+    """Okta's own provider's messages, newest first (``?flow=`` marks the one of a flow): where
+    QA read a code after a fallback. The text is shown, the number masked."""
+    session = _session(request)
+    sent = runtime(request).backend.provider.messages()
+    shown = [
+        {
+            "flow_id": m.flow_id,
+            "phone": mask_phone(m.phone_number),
+            "channel": m.channel,
+            "text": m.text,
+            "sent_at": iso(m.sent_at)[:19].replace("T", " ") + " UTC",
+            "failover": m.failover,
+        }
+        for m in reversed(sent[-OUTBOX_SIZE:])
+    ]
+    context = {"messages": shown, "selected": request.query_params.get("flow")}
+    return page(request, session, "outbox.html", context)
+
+
 @form_post
 async def signout(request: Request, session: SignInSession, form: dict[str, str]) -> Response:
     store(request).drop(session.id)
@@ -191,6 +220,7 @@ ROUTES = [
     Route("/signin/reset-password", reset, methods=["POST"]),
     Route("/signin/done", done, methods=["GET"]),
     Route("/signin/signout", signout, methods=["POST"]),
+    Route("/signin/outbox", outbox, methods=["GET"]),
     Mount(
         "/signin/static",
         app=StaticFiles(directory=str(Path(__file__).parent / "static")),

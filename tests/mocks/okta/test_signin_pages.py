@@ -5,6 +5,7 @@ unlock, password reset, and the session and CSRF checks."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from mocks.okta.classify import DEFAULT_END_USER_ERROR
 from mocks.okta.signin import messages, passwords
 from mocks.okta.signin.sessions import MAX_CODE_ATTEMPTS
 from tests.mocks.okta.conftest import FakeHook, Org, running_org
+from tests.mocks.okta.console.conftest import new_console
 from tests.mocks.okta.widget import Widget, hook_otp, outbox_otp
 
 LOGIN = "ana@example.com"
@@ -26,6 +28,23 @@ def widget(org: Org) -> Iterator[Widget]:
         yield browser
     finally:
         browser.close()
+
+
+def code_in_outbox_page(org: Org, path: str) -> str:
+    """The code as QA read it on the outbox page: in the message the link marks."""
+    viewer = Widget(org)
+    try:
+        text = viewer.get(path).text
+    finally:
+        viewer.close()
+    selected = re.search(
+        r'<li class="sms selected".*?<div class="sms-text">([^<]*)</div>', text, re.S
+    )
+    assert selected is not None, text
+    assert "+64211234567" not in text and "+********567" in text
+    found = re.search(r"\d{6}", selected.group(1))
+    assert found is not None
+    return found.group(0)
 
 
 def events(org: Org, event_type: str) -> list[dict[str, object]]:
@@ -154,8 +173,9 @@ def test_silent_failover_tells_qa_only(
     assert widget.page.qa_note is not None
     assert widget.page.qa_note.startswith(f"QA The inline hook failed ({failure}")
     assert widget.page.qa_note.endswith("Okta's own provider sent this code instead. Okta's outbox")
-    assert "/_mock/fallback/messages" in widget.last.text
-    widget.post("/signin/verify", {"code": outbox_otp(org)})
+    link = re.search(r'href="(/signin/outbox\?flow=flw[^"]+)"', widget.last.text)
+    assert link is not None
+    widget.post("/signin/verify", {"code": code_in_outbox_page(org, link.group(1))})
     assert ("success", messages.SIGNED_IN) in widget.page.notices
     (send,) = events(org, "system.sms.send_factor_verify_message")
     assert send["debugContext"]["debugData"]["is_sms_hook_failover"] == "true"
@@ -418,3 +438,55 @@ def test_api_routes_still_answer_json(org: Org) -> None:
     # The pages sit beside the API: an unknown route is still Okta's JSON 404.
     response = org.api("GET", "/signin/nope")
     assert response.status_code == 404 and response.json()["errorCode"] == "E0000007"
+
+
+def test_outbox_page_lists_okta_sends_newest_first(org: Org, fake_hook: FakeHook) -> None:
+    org.create_hook(f"{fake_hook.url}/server-error")
+    org.create_user(LOGIN)
+    viewer = Widget(org)
+    try:
+        viewer.get("/signin/outbox")
+        assert viewer.page.heading == "Okta's outbox"
+        assert "Okta's own provider has sent nothing yet." in str(
+            viewer.last.text if viewer.last else ""
+        )
+        first = org.flow(LOGIN).json()["id"]
+        org.clock.advance(30)
+        second = org.flow(LOGIN).json()["id"]
+        text = viewer.get(f"/signin/outbox?flow={first}").text
+        assert text.index(f'data-flow="{second}"') < text.index(f'data-flow="{first}"')
+        assert text.count("sms selected") == 1 and "· fallback" in text
+        assert "<script" not in viewer.get("/signin/outbox?flow=<script>").text.split("</head>")[1]
+    finally:
+        viewer.close()
+
+
+@pytest.mark.parametrize(
+    ("start", "use", "cause"),
+    [
+        ("/signin", "sms_sign-in", "sign-in (authentication)"),
+        ("/signin/unlock", "sms_recovery", "recovery (password reset and account unlock)"),
+        ("/signin/forgot-password", "sms_recovery", "recovery (password reset and account unlock)"),
+    ],
+)
+def test_sms_switched_off_in_authenticators_is_not_offered(
+    org: Org, fake_hook: FakeHook, widget: Widget, start: str, use: str, cause: str
+) -> None:
+    org.create_hook(f"{fake_hook.url}/successful")
+    org.create_user(LOGIN)
+    admin = new_console(org.url)
+    with admin.http:
+        assert admin.sign_in().status_code == 200
+        uses = {"sms_sign-in": "on", "sms_enrolment": "on", "sms_recovery": "on"}
+        del uses[use]
+        admin.post("/admin/security/authenticators", uses)
+    widget.get(start)
+    widget.post("/signin/identify", {"username": LOGIN})
+    assert widget.errors == [messages.SMS_OFF]
+    assert ("Receive a code via SMS", False) not in widget.page.buttons
+    assert widget.page.qa_note == (
+        f"QA Phone (SMS) is not enabled for {cause} in Security > Authenticators."
+    )
+    widget.post("/signin/challenge")  # posted anyway: still nothing sent
+    assert messages.SMS_OFF in widget.errors
+    assert fake_hook.received == [] and org.api("GET", "/_mock/flows").json() == []

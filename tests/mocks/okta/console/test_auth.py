@@ -204,3 +204,29 @@ def test_hostile_form_bodies_are_refused(console: Console) -> None:
     assert bad_bytes.status_code == 400
     # The settings are untouched and the session still works.
     assert console.get(path).text.count('value="on" checked') == 3
+
+
+def test_repeated_wrong_passwords_lock_that_username_for_a_while(
+    anonymous: Console, org: Org
+) -> None:
+    from mocks.okta.console.lockout import MAX_FAILURES, WINDOW_S
+
+    for _ in range(MAX_FAILURES):
+        assert anonymous.sign_in(DEFAULT_USER, "guess").status_code == 401
+    locked = anonymous.sign_in()  # even the right password, while locked
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins. Try again in 15 minutes." in text_of(locked.text)
+    # Another username is not locked by these failures (and says nothing about which exist).
+    assert anonymous.sign_in("nobody@example.com", "guess").status_code == 401
+    org.clock.advance(WINDOW_S)
+    assert anonymous.sign_in().status_code == 200
+    assert anonymous.get("/admin/", allow_redirects=False).status_code == 200
+    # The System Log has each attempt (never a password) and the lock.
+    starts = org.logs(filter='eventType eq "user.session.start"')
+    results = [e["outcome"]["result"] for e in starts]
+    assert results.count("FAILURE") == MAX_FAILURES + 1 and results[-1] == "SUCCESS"
+    assert all(e["outcome"]["reason"] == "INVALID_CREDENTIALS" for e in starts[:-1])
+    assert [e["actor"]["alternateId"] for e in starts[:2]] == [DEFAULT_USER, DEFAULT_USER]
+    [lock] = org.logs(filter='eventType eq "user.account.lock"')
+    assert lock["actor"]["alternateId"] == DEFAULT_USER
+    assert "guess" not in str(org.logs())

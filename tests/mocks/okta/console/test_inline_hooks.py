@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from mocks.okta.console.app import DEFAULT_USER
 from mocks.okta.hook_rules import TELEPHONY
 from tests.mocks.okta.conftest import AUTH_KEY, AUTH_VALUE, SHORT_TIMEOUT_S, FakeHook, Org
 from tests.mocks.okta.console.conftest import Console, text_of
@@ -75,8 +76,14 @@ def test_add_inline_hook_telephony_registers_what_the_api_would(
     assert fake_hook.received[-1]["headers"]["x-tenant"] == "acme"
     listing = text_of(console.get("/admin/workflow/inline-hooks").text)
     assert "EZITXT SMS Telephony Active" in listing
-    created = org.logs(filter='eventType eq "inline_hook.created"')
-    assert len(created) == 1
+    [created] = org.logs(filter='eventType eq "inline_hook.created"')
+    # The console's changes are the signed-in admin's, the API's the token owner's.
+    assert created["actor"]["alternateId"] == DEFAULT_USER
+    assert created["actor"]["displayName"] is None
+    org.api("POST", f"/api/v1/inlineHooks/{hook['id']}/lifecycle/deactivate")
+    [by_api] = org.logs(filter='eventType eq "inline_hook.deactivated"')
+    assert by_api["actor"]["alternateId"] == "admin@mock-okta.local"
+    assert by_api["actor"]["displayName"] == "Mock Okta Admin"
 
 
 def test_the_secret_is_never_shown_back(console: Console, org: Org, fake_hook: FakeHook) -> None:

@@ -36,7 +36,8 @@ def test_events_newest_first_without_a_token(
     assert len(listed) == len(api_newest_first) >= 4
     for row, event in zip(listed, api_newest_first, strict=True):
         assert event["eventType"] in row and event["displayMessage"] in row
-    assert "inline_hook.created" in listed[-1]
+    # Oldest last: the admin's own sign-in, then the hook's creation.
+    assert "user.session.start" in listed[-1] and "inline_hook.created" in listed[-2]
 
 
 def test_filters_by_event_type_and_outcome(console: Console, org: Org, fake_hook: FakeHook) -> None:
@@ -66,7 +67,9 @@ def test_time_filters(console: Console, org: Org, fake_hook: FakeHook) -> None:
     start = datetime.fromtimestamp(org.clock.now - 3 * 3600, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     end = datetime.fromtimestamp(org.clock.now - 3600, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     custom = rows(console.get(LOG, params={"period": "custom", "since": start, "until": end}).text)
-    assert len(custom) == 1 and "inline_hook.created" in custom[0]
+    # The two events before the clock moved: the admin's sign-in and the hook's creation.
+    assert len(custom) == 2 and "inline_hook.created" in custom[0]
+    assert "user.session.start" in custom[1]
     bad = console.get(LOG, params={"period": "custom", "since": "yesterday"})
     assert "From: not a date and time" in text_of(bad.text)
     backwards = console.get(LOG, params={"period": "custom", "since": end, "until": start})
