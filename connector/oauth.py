@@ -41,6 +41,10 @@ from connector.refusals import (
 
 # Clock skew between Okta's authorization server and this host that is still accepted.
 LEEWAY_S = 30
+# Waiting for the issuer's keys ends after this, or at the hook's deadline if sooner: a slow
+# JWKS must leave the gateway call most of the budget (CONTRACT.md §3: Okta's own token request
+# already spent part of Okta's 3 s).
+KEY_WAIT_S = 1.0
 # An Okta access token is about a kilobyte; far larger is not one (and is not parsed).
 MAX_TOKEN_CHARS = 8192
 
@@ -139,7 +143,7 @@ class TokenVerifier:
             return header
         alg, kid = header
         try:
-            key = await self.jwks.key(kid, deadline)
+            key = await self.jwks.key(kid, min(deadline, time.monotonic() + KEY_WAIT_S))
         except JwksUnavailable:
             return TokenRefused(JWKS_UNAVAILABLE)
         if key is None:
