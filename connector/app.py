@@ -73,6 +73,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owned is not None:
             await owned.open()
+        # oauth's key fetches share the gateway's pool (one aiohttp session per process).
+        await hook.authenticator.open(owned.session if owned is not None else None)
         if shared is not None:
             shared.state.open()
         log.info(
@@ -85,6 +87,7 @@ def create_app(
                     "default_region": settings.default_region,
                     "allowed_regions": settings.allowed_regions or "any",
                     "gateway_pool_size": settings.gateway_pool_size,
+                    "auth_modes": settings.auth_modes,
                     "state": shared.state.safe_url if shared else "process_memory",
                 }
             },
@@ -93,6 +96,7 @@ def create_app(
             yield
         finally:
             await endpoint.deadlines.close()
+            await hook.authenticator.close()
             if shared is not None:
                 await shared.close()
             if owned is not None:

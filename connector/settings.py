@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from connector.auth_settings import AuthSettings
 
 ENV_PREFIX = "EZITXT_HOOK_"
 
@@ -24,7 +26,8 @@ class SettingsError(ValueError):
     """Raised at start when a setting is missing or invalid; the message names the variable."""
 
 
-class Settings(BaseSettings):
+class Settings(AuthSettings):
+    # The auth modes' settings (EZITXT_HOOK_AUTH_MODES, …) are AuthSettings' (auth_settings.py).
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     gateway_url: str = Field(description="Base URL of the EZITXT gateway (required).")
