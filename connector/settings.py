@@ -72,6 +72,12 @@ class Settings(AuthSettings):
     redis_timeout_ms: int = Field(
         250, ge=10, le=1000, description="Connect and socket timeout of each Redis call."
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Serve GET /metrics on this port of its own (same host), not the hook's.",
+    )
 
     @field_validator("gateway_url")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from hashlib import blake2b
 
+from connector import metrics
 from connector.redis_replays import RedisReplayStore
 from connector.replays import Fingerprints
 from connector.settings import Settings
@@ -30,7 +31,11 @@ class SharedStateWiring:
         secret = settings.state_secret_value
         if settings.redis_url is None or secret is None:
             return None
-        state = SharedState(settings.redis_url, timeout_s=settings.redis_timeout_ms / 1000)
+        state = SharedState(
+            settings.redis_url,
+            timeout_s=settings.redis_timeout_ms / 1000,
+            on_unavailable=_count_in_metrics,
+        )
         owner_timeout_s = settings.budget_ms / 1000 + state.timeout_s + OWNER_GRACE_S
         return cls(
             state=state,
@@ -44,6 +49,11 @@ class SharedStateWiring:
     async def close(self) -> None:
         await self.replays.drain()
         await self.state.close()
+
+
+def _count_in_metrics(operation: str) -> None:
+    """``ezitxt_hook_state_store_errors{store="redis", operation=...}`` (connector/metrics.py)."""
+    metrics.count_state_store_error("redis", operation)
 
 
 def fingerprints_for(secret: str) -> Fingerprints:

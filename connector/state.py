@@ -91,8 +91,10 @@ class SharedState:
         timeout_s: float = TIMEOUT_S,
         pause_s: float = PAUSE_S,
         pool_size: int = POOL_SIZE,
+        on_unavailable: Callable[[str], None] | None = None,
     ) -> None:
         self.url = url
+        self.on_unavailable = on_unavailable  # e.g. the Prometheus counter (shared_state.py)
         self.safe_url = mask_url(url)
         self.timeout_s = timeout_s
         self.pause_s = pause_s
@@ -166,7 +168,7 @@ class SharedState:
         try:
             result = await self.submit(*args)
         except StateUnavailable:
-            self.unavailable[operation] += 1  # queued before a failure paused Redis' use
+            self._count(operation)  # queued before a failure paused Redis' use
             raise
         except (RedisError, OSError, TimeoutError) as exc:
             self._failed(operation, exc)
@@ -182,7 +184,7 @@ class SharedState:
     def send(self, operation: str, *args: bytes | str | int) -> None:
         """One command, its reply not waited for; a failure is counted and logged."""
         if self._paused_until and time.monotonic() < self._paused_until:
-            self.unavailable[operation] += 1
+            self._count(operation)
             return
         self.submit(*args).add_done_callback(partial(self._sent, operation))
 
@@ -220,7 +222,7 @@ class SharedState:
         if failure is None and isinstance(future.result(), Exception):
             failure = future.result()
         if isinstance(failure, StateUnavailable):
-            self.unavailable[operation] += 1
+            self._count(operation)
         elif failure is not None:
             self._failed(operation, failure)
         else:
@@ -232,9 +234,14 @@ class SharedState:
             if not future.done():
                 future.set_exception(exc)
 
+    def _count(self, operation: str) -> None:
+        self.unavailable[operation] += 1
+        if self.on_unavailable is not None:
+            self.on_unavailable(operation)
+
     def _check_pause(self, operation: str) -> None:
         if self._paused_until and time.monotonic() < self._paused_until:
-            self.unavailable[operation] += 1
+            self._count(operation)
             raise StateUnavailable(operation, "paused_after_failure")
 
     def _flush(self) -> None:
@@ -292,7 +299,7 @@ class SharedState:
                 future.set_result(result)
 
     def _failed(self, operation: str, exc: BaseException) -> None:
-        self.unavailable[operation] += 1
+        self._count(operation)
         self._paused_until = time.monotonic() + self.pause_s
         # One line a failure; the pause bounds them to one per pause_s per process.
         log.warning(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from connector import metrics
 from connector.answers import Answer
 from connector.hook import Handled, HookCall, TelephonyHook
 from connector.redis_replays import PREFIX, RedisReplayStore
@@ -24,6 +25,7 @@ from tests.contract import command_value, okta_answer
 from tests.redis_server import RedisServer
 
 BUDGET_MS = 1000
+ERRORS_METRIC = "ezitxt_hook_state_store_errors_total"
 
 
 @pytest.fixture
@@ -209,8 +211,12 @@ def test_the_redis_password_is_masked_in_every_log_line(
         hook = stores.hook(FakeGateway())
         await call(hook, payloads.body())  # port 1: refused
 
+    labels = {"store": "redis", "operation": "replay_claim"}
+    before = metrics.REGISTRY.get_sample_value(ERRORS_METRIC, labels) or 0.0
     with caplog.at_level(logging.WARNING, logger="ezitxt.connector.state"):
         stores.run(main())
+    # Counted for the metrics endpoint too.
+    assert metrics.REGISTRY.get_sample_value(ERRORS_METRIC, labels) == before + 1
     (line,) = [r for r in caplog.records if r.getMessage() == "state_unavailable"]
     assert line.fields["redis_url"] == "redis://ezitxt:***@127.0.0.1:1/0"  # type: ignore[attr-defined]
     assert "hunter2" not in caplog.text
