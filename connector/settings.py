@@ -59,6 +59,12 @@ class Settings(AuthSettings):
         False,
         description="Allow plain http to a non-loopback gateway (credentials travel in clear).",
     )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Serve GET /metrics on this port of its own (same host), not the hook's.",
+    )
 
     @field_validator("gateway_url")
     @classmethod
