@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import shutil
 import sys
@@ -27,6 +28,10 @@ settings come from the environment (EZITXT_HOOK_*):
   EZITXT_HOOK_PROVIDER_NAME   provider named in answers to Okta (default EZITXT)
   EZITXT_HOOK_MAX_BODY_BYTES  largest request body accepted (default 65536)
   EZITXT_HOOK_LOG_FORMAT      json (default) or pretty
+  EZITXT_HOOK_REDIS_URL       redis://, rediss:// or unix:// URL of the state replicas share
+                              (required with --workers above 1)
+  EZITXT_HOOK_STATE_SECRET    key of what is kept in Redis, the same on every replica
+                              (or EZITXT_HOOK_STATE_SECRET_FILE); required with REDIS_URL
 
 limits on client connections (EZITXT_HOOK_*):
   EZITXT_HOOK_MAX_HEAD_BYTES   request line and headers together, at most (default 16384; 431)
@@ -56,6 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "timeout of Okta's client and of load balancers, so they never reuse one being closed)",
     )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    parser.add_argument(
+        "--allow-unshared-state",
+        action="store_true",
+        help="allow --workers above 1 without EZITXT_HOOK_REDIS_URL (each worker then "
+        "de-duplicates alone: a repeated eventId can send one SMS per worker)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.workers < 1:
         sys.stderr.write("ezitxt-okta serve: --workers must be at least 1\n")
+        return 2
+    refusal = unshared_state_refusal(args.workers, settings.redis_url, args.allow_unshared_state)
+    if refusal:
+        sys.stderr.write(f"ezitxt-okta serve: {refusal}\n")
         return 2
     logs.configure(settings.log_format)
     log_limits(raise_open_file_limit(), limits)
@@ -123,4 +138,32 @@ def _serve(uvicorn: Any, args: argparse.Namespace) -> None:
         ssl_keyfile=args.ssl_keyfile,
         timeout_keep_alive=args.keep_alive,
         timeout_graceful_shutdown=5,
+    )
+
+
+def unshared_state_refusal(workers: int, redis_url: str | None, allowed: bool) -> str | None:
+    """Why several workers may not start without shared state (DESIGN.md decision 6), or None.
+    Overridden with ``--allow-unshared-state``: then a logged warning."""
+    if workers <= 1 or redis_url is not None:
+        return None
+    if allowed:
+        from connector import logs
+
+        logs.configure("json")
+        logging.getLogger("ezitxt.connector").warning(
+            "unshared_state",
+            extra={
+                "fields": {
+                    "event": "unshared_state",
+                    "workers": workers,
+                    "detail": "EZITXT_HOOK_REDIS_URL is not set: each worker de-duplicates "
+                    "alone, a repeated eventId may send one SMS per worker",
+                }
+            },
+        )
+        return None
+    return (
+        f"--workers {workers} needs state shared between the workers: set "
+        "EZITXT_HOOK_REDIS_URL (and EZITXT_HOOK_STATE_SECRET), else a repeated Okta eventId "
+        "can send one SMS per worker; --allow-unshared-state starts anyway"
     )
