@@ -68,6 +68,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owned is not None:
             await owned.open()
+        # oauth's key fetches share the gateway's pool (one aiohttp session per process).
+        await hook.authenticator.open(owned.session if owned is not None else None)
         log.info(
             "connector started",
             extra={
@@ -78,6 +80,7 @@ def create_app(
                     "default_region": settings.default_region,
                     "allowed_regions": settings.allowed_regions or "any",
                     "gateway_pool_size": settings.gateway_pool_size,
+                    "auth_modes": settings.auth_modes,
                 }
             },
         )
@@ -85,6 +88,7 @@ def create_app(
             yield
         finally:
             await endpoint.deadlines.close()
+            await hook.authenticator.close()
             if owned is not None:
                 await owned.close()
 

@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from connector.auth_settings import AuthSettings
 
 ENV_PREFIX = "EZITXT_HOOK_"
 # Read from the current folder when present; the process environment wins over it. Git-ignored:
@@ -25,7 +27,8 @@ class SettingsError(ValueError):
     """Raised at start when a setting is missing or invalid; the message names the variable."""
 
 
-class Settings(BaseSettings):
+class Settings(AuthSettings):
+    # The auth modes' settings (EZITXT_HOOK_AUTH_MODES, …) are AuthSettings' (auth_settings.py).
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_file=ENV_FILE, frozen=True, extra="ignore"
     )
