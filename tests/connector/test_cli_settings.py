@@ -51,30 +51,38 @@ def test_serve_help_lists_every_setting_with_its_default_and_description(
     assert "GATEWAY_URL (default: required)" in out
 
 
-def env_example() -> dict[str, str]:
-    """``.env.example``'s variables, the commented-out ones included."""
+def env_example() -> tuple[dict[str, str], set[str]]:
+    """``.env.example``'s set variables, and every variable it names (commented-out too)."""
     text = (ROOT / ".env.example").read_text(encoding="utf-8")
-    found = {}
+    active, named = {}, set()
     for line in text.splitlines():
-        match = re.fullmatch(rf"#?\s*({ENV_PREFIX}[A-Z0-9_]+)=(.*)", line.strip())
+        match = re.fullmatch(rf"(#?)\s*({ENV_PREFIX}[A-Z0-9_]+)=(.*)", line.strip())
         if match:
-            found[match.group(1)] = match.group(2)
-    return found
+            named.add(match.group(2))
+            if not match.group(1):
+                active[match.group(2)] = match.group(3)
+    return active, named
 
 
 def test_env_example_lists_exactly_the_settings_with_valid_values() -> None:
-    listed = env_example()
-    assert set(listed) == {setting.variable for setting in ALL}
-    load_settings(listed)  # every fake value is a valid one
+    active, named = env_example()
+    assert named == {setting.variable for setting in ALL}
+    load_settings(active)  # every value set there is a valid one
 
 
 def readme_rows() -> set[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = set()
-    for title in ("### Configuration (environment", "### Limits on client connections"):
+    titles = (
+        "### Configuration (environment",
+        "### Limits on client connections",
+        "### Auth modes",
+    )
+    for title in titles:
         section = text[text.index(title) :]
         section = section[: section.index("\n#", 1)]
-        rows |= set(re.findall(r"^\| `([A-Z0-9_]+)` \|", section, re.MULTILINE))
+        for first_cell in re.findall(r"^\| (`[A-Z0-9_]+`(?:, `[A-Z0-9_]+`)*) \|", section, re.M):
+            rows |= set(re.findall(r"`([A-Z0-9_]+)`", first_cell))
     return rows
 
 
