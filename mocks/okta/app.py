@@ -11,7 +11,14 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from mocks.common.http import exception_handlers
-from mocks.okta import defaults, routes_hooks, routes_logs, routes_mock, routes_users
+from mocks.okta import (
+    defaults,
+    routes_authenticators,
+    routes_hooks,
+    routes_logs,
+    routes_mock,
+    routes_users,
+)
 from mocks.okta.api_headers import OktaApiHeaders
 from mocks.okta.backend import OktaBackend
 from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER, MOUNT_PATH, create_console
@@ -86,6 +93,7 @@ def create_app(
             *routes_hooks.ROUTES,
             *routes_users.ROUTES,
             *routes_logs.ROUTES,
+            *routes_authenticators.ROUTES,
             *routes_mock.ROUTES,
             *signin_routes.ROUTES,
             Mount(
