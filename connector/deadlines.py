@@ -4,9 +4,9 @@ Here a call only registers its task; one sweep every ``TICK_S`` cancels the call
 otherwise run past their deadline. A call is cut at most ``TICK_S`` early, never late.
 
 Why not ``asyncio.timeout_at``, a timer per guarded step (a libuv timer made, started and torn
-down under uvloop): 1.13 against 3.13 CPU µs a guarded step, 64 calls open at once, two steps a
-hook call (``python -m loadtests.bench.micro_ab``, 2026-12-02, a 2-core VM shared with other
-work; ``python -m loadtests.bench.hot_path_ab`` gives the same A/B in answers/s).
+down under uvloop): 1.07 against 3.36 CPU µs a guarded step, 64 calls open at once, two steps a
+hook call (``python -m loadtests.bench.micro_ab`` under the heavy lock, 2026-12-02, a 2-core VM
+shared with other work; ``python -m loadtests.bench.hot_path_ab`` gives the A/B over HTTP).
 """
 
 from __future__ import annotations

@@ -14,7 +14,11 @@ answered from memory only when both match, compared in constant time (``hmac.com
   own repeats are answered from memory in turn.
 
 The store is a Protocol (``claim`` / ``settle``, async so that a networked store can implement
-it); ``MemoryReplayStore`` keeps the events in this process (DESIGN.md decision 6).
+it); ``MemoryReplayStore`` keeps the events in this process (DESIGN.md decision 6), compact: an
+event is one bytes object holding the result (kind, gateway status, message id or reason) and
+the two digests of its ``Stamp``, keyed by a 16-byte digest, from which ``Outcomes`` rebuilds
+the answer. 300,000 events (5 minutes at 1,000 events/s) hold 58.4 MiB, 204 bytes an event
+(``python -m loadtests.bench.replay_store``), none of it tracked by the garbage collector.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from hashlib import blake2b
-from typing import Any, Protocol
+from typing import Protocol
 
 from connector.errors import GatewayNoAnswer, GatewayRejectedMessage
 from connector.gateway import GatewayReceipt, OutboundSms
@@ -42,12 +46,6 @@ Remembered = GatewayReceipt | GatewayNoAnswer | GatewayRejectedMessage
 DIGEST_BYTES = 16
 # Okta's OTPs live about 5 minutes (CONTRACT.md §1: otpExpires); a repeat after that is moot.
 WINDOW_S = 300.0
-# 5 minutes at 1,000 events/s (the promise, DESIGN.md), with room for twice that; past it
-# the oldest events go first. ~190 bytes an event (loadtests/bench/replay_store.py).
-MAX_EVENTS = 600_000
-# Expired and surplus events are dropped once every this many settled ones, not on each: the
-# store may hold this many over ``max_events`` for a moment.
-SWEEP_EVERY = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,25 +73,14 @@ def compare(mine: Stamp, theirs: Stamp) -> Verdict:
 class Fingerprints:
     """Digests keyed with a secret of this process (keyed BLAKE2b, one ``person`` a purpose), so
     that what the store holds cannot be checked against guessed passwords or OTPs. A store shared
-    by replicas needs the key shared too (the replicas issue).
+    by replicas needs the key shared too (the replicas issue)."""
 
-    Each digest copies a hasher keyed once: 0.29 against 0.54 CPU µs a digest keyed afresh,
-    two a call (``python -m loadtests.bench.micro_ab``, 2026-12-02).
-    """
-
-    __slots__ = ("_message", "_event", "_credential", "credential_digest")
+    __slots__ = ("_key", "credential_digest")
 
     def __init__(self, key: bytes) -> None:
-        def keyed(person: bytes) -> Any:
-            return blake2b(key=key, digest_size=DIGEST_BYTES, person=person)
-
-        self._message, self._event, self._credential = (
-            keyed(b"message"),
-            keyed(b"event"),
-            keyed(b"credential"),
-        )
+        self._key = key
         # Each Okta org sends the same credential on every call (as ``parse_basic`` caches):
-        # 0.06 against 0.64 CPU µs a call (micro_ab).
+        # 0.06 against 0.40 CPU µs a call (``python -m loadtests.bench.micro_ab``).
         self.credential_digest = lru_cache(maxsize=256)(self._credential_digest)
 
     @classmethod
@@ -102,21 +89,19 @@ class Fingerprints:
 
     def stamp(self, authorization: str, sms: OutboundSms) -> Stamp:
         message = f"{sms.destination}\0{sms.content}".encode()
-        return Stamp(self.credential_digest(authorization), _digest(self._message, message))
+        return Stamp(self.credential_digest(authorization), self._digest(b"message", message))
 
     def event_key(self, application: str, event_id: str, message: bytes = b"") -> bytes:
         """The store's key: application and eventId, and for a reused eventId the message."""
-        return _digest(self._event, f"{application}\0{event_id}".encode() + message)
+        return self._digest(b"event", f"{application}\0{event_id}".encode() + message)
 
     def _credential_digest(self, authorization: str) -> bytes:
-        return _digest(self._credential, authorization.encode())
+        return self._digest(b"credential", authorization.encode())
 
-
-def _digest(keyed: Any, data: bytes) -> bytes:
-    hasher = keyed.copy()
-    hasher.update(data)
-    digest: bytes = hasher.digest()
-    return digest
+    def _digest(self, person: bytes, data: bytes) -> bytes:
+        # Keyed afresh each time: a hasher keyed once and copied saved 0.13-0.41 CPU µs a
+        # digest across runs of micro_ab (2026-12-02), two a call: too little to keep.
+        return blake2b(data, key=self._key, digest_size=DIGEST_BYTES, person=person).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +142,12 @@ class ReplayStore(Protocol):
         ...
 
 
-# -- compact records: the result, not the answer's body, which ``Outcomes`` rebuilds -----------
+# 5 minutes at 1,000 events/s (the promise, DESIGN.md), with room for twice that; past it
+# the oldest events go first.
+MAX_EVENTS = 600_000
+# Expired and surplus events are dropped once every this many settled ones, not on each: the
+# store may hold this many over ``max_events`` for a moment.
+SWEEP_EVERY = 64
 
 _RECORD = struct.Struct(f"<dBH{DIGEST_BYTES}s{DIGEST_BYTES}s")
 _RECEIPT, _NO_ANSWER, _REJECTED = 1, 2, 3

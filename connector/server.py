@@ -17,6 +17,11 @@ half; medians, answers/s):
     uvicorn + h11 (16 KiB events)    8,132    6,059     75%
     hypercorn (h11)                  3,065    3,100    101%
 
+Rerun with the servers alternating round by round (3 x ``--rounds 1 --duration 8``, load 1.8-2.9):
+guarded 19,084 / 10,951 (57%), stock 21,844 / 11,735 (54%), granian 20,372 / 8,808 (43%). The
+guard's own cost, +1.5 to +2.1 µs of CPU a request, is measured in-process by
+``loadtests.bench.http_guard_cost`` (see connector/http_guard.py).
+
 h11 and hypercorn cap the head (h11's incomplete-event limit) but halve or quarter the hook's
 throughput (pure-Python parsing); uvicorn's h11 protocol has no head timeout either. granian
 serves the bare endpoint twice as fast but the hook no faster (the hook's own Python work

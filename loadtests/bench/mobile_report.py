@@ -73,13 +73,21 @@ def rows(count: int, now: float, seed: int = 7) -> Iterator[tuple[object, ...]]:
 
 
 def fill(path: str, count: int) -> float:
-    """Bulk insert: one transaction, a large page cache, no fsync; seconds taken."""
+    """Bulk insert: one transaction, a large page cache, no fsync, the secondary indexes built
+    afterwards in one sorted pass each (reopening the store creates them from its own schema);
+    seconds taken."""
     store = Store(path)
     store.open()
     db = store.db
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA cache_size=-262144")
     started = time.perf_counter()
+    secondary = [name for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' "
+        "AND sql IS NOT NULL"
+    )]  # fmt: skip
+    for name in secondary:
+        db.execute(f"DROP INDEX {name}")
     now = time.time()
     for name in APPLICATIONS:
         store.insert_application(Application(name=name, created_at=now - SPAN_S))
@@ -91,7 +99,9 @@ def fill(path: str, count: int) -> float:
         rows(count, now),
     )
     db.execute("COMMIT")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    store.open()  # CREATE INDEX IF NOT EXISTS: the served schema's indexes, built in bulk
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     took = time.perf_counter() - started
     store.close()
     return took
@@ -177,16 +187,24 @@ def main(argv: list[str] | None = None) -> int:
                     ("Message ID search", f"{report}?id={one_id}", one_id[:8]),
                     ("message page with history", f"{report}/{one_id}", "Status history"),
                 ]  # fmt: skip
-                results = []
-                for name, url, expect in pages:
+                for _, url, expect in pages:
                     time_page(http, url, 2, expect)  # warm the page cache and the templates
-                    timings = time_page(http, url, args.rounds, expect)
-                    results.append((name, statistics.median(timings), max(timings)))
+                # Rounds outside, pages inside: a noisy moment on a shared machine lands on
+                # every page alike instead of on one.
+                timings: list[list[float]] = [[] for _ in pages]
+                for _ in range(args.rounds):
+                    for n, (_, url, expect) in enumerate(pages):
+                        timings[n] += time_page(http, url, 1, expect)
+                results = [
+                    (name, statistics.median(t), max(t))
+                    for (name, _, _), t in zip(pages, timings, strict=True)
+                ]
         finally:
             process.terminate()
             process.wait(10)
     print(f"\nMobile Report at {args.messages:,} messages, {args.rounds} requests each "
-          f"(whole HTTP answer, signed in; target: median < {TARGET_MS:.0f} ms):")  # fmt: skip
+          "(whole HTTP answer, signed in, pages interleaved; "
+          f"target: median < {TARGET_MS:.0f} ms):")  # fmt: skip
     print(table(["page", "median ms", "max ms"],
                 [[n, f"{m:.1f}", f"{w:.1f}"] for n, m, w in results]))  # fmt: skip
     worst = max(m for _, m, _ in results)

@@ -14,9 +14,11 @@ from mocks.common.http import exception_handlers
 from mocks.okta import (
     defaults,
     routes_authenticators,
+    routes_hook_keys,
     routes_hooks,
     routes_logs,
     routes_mock,
+    routes_oauth,
     routes_users,
 )
 from mocks.okta.api_headers import OktaApiHeaders
@@ -91,6 +93,8 @@ def create_app(
     app = Starlette(
         routes=[
             *routes_hooks.ROUTES,
+            *routes_hook_keys.ROUTES,
+            *routes_oauth.ROUTES,
             *routes_users.ROUTES,
             *routes_logs.ROUTES,
             *routes_authenticators.ROUTES,

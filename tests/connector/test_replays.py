@@ -207,3 +207,27 @@ def test_repeats_waiting_on_a_deaf_gateway_are_pending_inside_the_budget() -> No
     assert sorted(a.outcome for a in answers) == ["pending"] + ["replayed"] * 3
     assert len(gateway.calls) == 1
     assert elapsed < 1.0  # the budget is 300 ms; the gateway would take 10 s
+
+
+@pytest.mark.slow
+def test_a_repeat_after_60000_other_events_is_still_a_replay() -> None:
+    """Before: the store kept 50,000 answers, so a repeat within 5 minutes at ~200 events/s
+    was missed and sent again (issue 9, item 5)."""
+    gateway = FakeGateway()
+    first = payloads.request()
+    template = payloads.request()
+    others = []
+    for n in range(60_000):
+        template["eventId"] = f"other{n:017d}"
+        others.append(json.dumps(template).encode())
+
+    async def main() -> Answer:
+        hook = new_hook(gateway)
+        await call(hook, json.dumps(first).encode())
+        for body in others:
+            await call(hook, body)
+        return await call(hook, json.dumps(first).encode())
+
+    again = asyncio.run(main())
+    assert again.outcome == "replayed"
+    assert len(gateway.calls) == 60_001
