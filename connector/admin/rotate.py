@@ -14,8 +14,9 @@ ORDER = (
     "Order: 1. EZITXT Generate New Password (the old password stops working at once), "
     "2. the Okta hook's Authentication Secret replaced. Between the two, hook calls fail with "
     "HTTP 401 (Okta falls back to its own provider where that is on): {gap}. "
-    "With the connector's `static` credential mode (the OAuth issue) Okta's secret is the "
-    "connector's own, not EZITXT's password, so a rotation fails no call at all."
+    "With the connector's `static` auth mode (EZITXT_HOOK_STATIC_SECRETS) Okta holds one of "
+    "the connector's own secrets, several live at once: add the new one to the connector, put "
+    "it in Okta, then remove the old one, and a rotation fails no call at all."
 )
 
 
