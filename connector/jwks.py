@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from jwt import PyJWK
-from jwt.exceptions import PyJWKError
+from jwt.exceptions import PyJWTError
 
 from connector import logs
 from connector.auth_settings import is_loopback
@@ -131,7 +131,9 @@ class JwksCache:
                 if self._jwks_uri is None:
                     self._jwks_uri = jwks_uri_of(self.issuer, await self._get(self.discovery_url))
                 self._keys = key_set(await self._get(self._jwks_uri))
-        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # whatever the issuer answered: the old key set stays
             reason = "timeout" if isinstance(exc, TimeoutError) else type(exc).__name__
             log.warning(
                 "jwks fetch failed",
@@ -182,8 +184,8 @@ def key_set(document: Any) -> KeySet:
             continue
         try:
             key = PyJWK(entry)
-        except (PyJWKError, ValueError, TypeError):
-            continue
+        except (PyJWTError, ValueError, TypeError, KeyError):
+            continue  # a key this verifier cannot use (or a hostile entry) skips only itself
         if key.algorithm_name in ALGORITHMS:
             keys[entry["kid"]] = key
     return KeySet(keys)

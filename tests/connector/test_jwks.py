@@ -207,3 +207,49 @@ def test_metadata_naming_another_issuer_is_not_trusted(
 
     asyncio.run(scenario())
     assert stand_in.key_fetches == 0
+
+
+def test_a_jwks_of_nonsense_leaves_no_keys_and_bad_entries_skip_only_themselves(
+    keys: tuple[SigningKey, SigningKey],
+) -> None:
+    from connector.jwks import key_set
+
+    good = keys[0].jwk()
+    hostile = [
+        {"kid": "no-kty"},
+        {"kid": "hmac", "kty": "oct", "k": "c2VjcmV0", "alg": "HS256"},
+        {"kid": "rsa-bad", "kty": "RSA", "n": "!!", "e": "AQAB"},
+        {"kid": "enc", **{k: v for k, v in good.items() if k != "kid"}, "use": "enc"},
+        {**good, "kid": 5},
+        "not an object",
+        {**keys[1].jwk(), "kid": "ec-as-rs", "alg": "RS256"},
+    ]
+    assert set(key_set({"keys": [*hostile, good]}).keys) == {good["kid"]}
+    for document in ({}, {"keys": {}}, [], "keys", None):
+        with pytest.raises(ValueError):
+            key_set(document)
+
+
+def test_an_issuer_answering_nonsense_is_jwks_unavailable() -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route
+
+    async def metadata(request: Request) -> Response:
+        return PlainTextResponse("<html>maintenance</html>")
+
+    app = Starlette(
+        routes=[Route(SERVER_PATH + "/.well-known/oauth-authorization-server", metadata)]
+    )
+    with serve(app) as base:
+
+        async def scenario() -> None:
+            cache = await opened(base + SERVER_PATH)
+            try:
+                with pytest.raises(JwksUnavailable):
+                    await cache.key("rsa-1", soon())
+            finally:
+                await cache.close()
+
+        asyncio.run(scenario())
