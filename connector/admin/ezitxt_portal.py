@@ -22,7 +22,9 @@ class Portal:
     def __init__(self, url: str, *, verify: bool | str = True) -> None:
         self.url = url.rstrip("/")
         self.session = requests.Session()
-        self.session.verify = verify
+        # Per request, not session.verify: requests lets REQUESTS_CA_BUNDLE override the
+        # session's CA (psf/requests#3829), which would ignore --ca-file.
+        self.verify = verify
 
     def close(self) -> None:
         self.session.close()
@@ -30,7 +32,9 @@ class Portal:
     def call(
         self, what: str, method: str, path: str, *, ok: tuple[int, ...] = (200,), **kw: Any
     ) -> Any:
-        response = self.session.request(method, self.url + path, timeout=TIMEOUT_S, **kw)
+        response = self.session.request(
+            method, self.url + path, timeout=TIMEOUT_S, verify=self.verify, **kw
+        )
         if response.status_code not in ok:
             raise PortalError(what, response.status_code)
         return response.json() if response.content else None

@@ -59,7 +59,9 @@ class Okta:
         self.session.headers.update(
             {"Authorization": f"SSWS {token}", "Accept": "application/json"}
         )
-        self.session.verify = verify
+        # Per request, not session.verify: requests lets REQUESTS_CA_BUNDLE override the
+        # session's CA (psf/requests#3829), which would ignore --ca-file.
+        self.verify = verify
         self._sleep = sleep
 
     def close(self) -> None:
@@ -70,7 +72,9 @@ class Okta:
     ) -> requests.Response:
         url = path_or_url if "://" in path_or_url else self.url + path_or_url
         for attempt in range(MAX_RETRIES + 1):
-            response = self.session.request(method, url, timeout=TIMEOUT_S, **kw)
+            response = self.session.request(
+                method, url, timeout=TIMEOUT_S, verify=self.verify, **kw
+            )
             if response.status_code != 429 or attempt == MAX_RETRIES:
                 break
             self._sleep(backoff_s(response, attempt, time.time()))

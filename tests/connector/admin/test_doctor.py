@@ -4,11 +4,14 @@ exactly that one thing."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from connector import cli
 from connector.admin import checks as c
+from connector.admin.diagnose import failure_cause
 from tests.connector.admin.conftest import Admin
 
 REJECTED_NUMBER = "+64210000001"  # mock EZITXT's handset that rejects every SMS
@@ -152,3 +155,49 @@ def test_one_users_delivery_history(admin: Admin, capsys: pytest.CaptureFixture[
     code, out = admin.run(capsys, "doctor", "--user", login)
     assert code == 0, out
     assert f"user {login}: mobile ***567:" in out
+
+
+def test_no_telephony_hook_at_all(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    assert admin.wiring is not None
+    path = f"/api/v1/inlineHooks/{admin.wiring.hook_id}"
+    admin.okta.call("deactivate", "POST", f"{path}/lifecycle/deactivate")
+    admin.okta.call("delete", "DELETE", path, ok=(204,))
+    code, doc = doctor(admin, capsys)
+    assert code == 1
+    assert failed(doc)["telephony hook exists"]["fix"] == c.FIX_NO_HOOK
+    assert list(failed(doc)) == ["telephony hook exists"]
+
+
+def test_no_stack_and_no_target_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["doctor", "--workdir", str(tmp_path)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("event", "cause"),
+    [
+        (
+            {
+                "outcome": {"result": "FAILURE", "reason": "Hook answered HTTP 401"},
+                "debugContext": {"debugData": {"httpStatus": "401"}},
+            },
+            "HTTP 401: " + c.FIX_401,
+        ),
+        (
+            {"outcome": {"result": "FAILURE", "reason": "No answer within 3 s"}},
+            "timeout: " + c.FIX_TIMEOUT,
+        ),
+        (
+            {"outcome": {"result": "FAILURE", "reason": "Connection failed: ClientConnectorError"}},
+            "timeout: " + c.FIX_TIMEOUT,
+        ),
+        (
+            {"outcome": {"result": "FAILURE", "reason": "Gateway refused the destination"}},
+            "error: Gateway refused the destination",
+        ),
+    ],
+)
+def test_system_log_failures_are_grouped_by_cause(event: dict[str, Any], cause: str) -> None:
+    assert failure_cause(event) == cause

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
+import trustme
 
 from connector.admin.okta_client import MAX_RETRIES, MAX_WAIT_S, Okta, OktaError, next_link
 
@@ -18,6 +22,7 @@ class Stub(ThreadingHTTPServer):
     daemon_threads = True
     too_many: int = 0  # 429s still to answer
     reset_in: str = ""
+    scheme: str = "http"
     seen: list[tuple[str, str]]
 
 
@@ -45,7 +50,7 @@ class Handler(BaseHTTPRequestHandler):
         items = [{"id": f"u{n}"} for n in range(after, min(after + 2, 5))]
         body = json.dumps(items).encode()
         self.send_response(200)
-        base = f"http://127.0.0.1:{self.server.server_address[1]}/api/v1/users"
+        base = f"{self.server.scheme}://127.0.0.1:{self.server.server_address[1]}/api/v1/users"
         links = [f'<{base}?limit=2>; rel="self"']
         if after + 2 < 5:
             links.append(f'<{base}?limit=2&after={after + 2}>; rel="next"')
@@ -112,3 +117,19 @@ def test_next_link_reads_okta_link_headers() -> None:
     assert next_link(header) == "https://x.okta.com/api/v1/logs?after=9"
     assert next_link('<https://x.okta.com/api/v1/logs?a=1>; rel="self"') is None
     assert next_link(None) is None
+
+
+def test_https_with_a_private_ca(stub: Stub, tmp_path: Path) -> None:
+    """Real orgs are https: the client verifies the server against the CA it is given."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    stub.socket = context.wrap_socket(stub.socket, server_side=True)
+    stub.scheme = "https"
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    url = f"https://127.0.0.1:{stub.server_address[1]}"
+    okta = Okta(url, "t0ken", verify=str(ca_file))
+    assert [i["id"] for i in okta.pages("list users", "/api/v1/users", {"limit": 2})][-1] == "u4"
+    with pytest.raises(requests.exceptions.SSLError):
+        Okta(url, "t0ken").call("list users", "GET", "/api/v1/users")  # not the system's CA
