@@ -302,8 +302,16 @@ def hook_failures(okta: Okta, since: float) -> Check:
     name = "System Log: telephony hook failures"
     filter_text = " or ".join(f'eventType eq "{e}"' for e in HOOK_EVENTS)
     causes: Counter[str] = Counter()
+    seen: set[tuple[str, ...]] = set()
     for event in okta.logs(iso(since), filter_text):
-        if (event.get("outcome") or {}).get("result") == "FAILURE":
+        if (event.get("outcome") or {}).get("result") != "FAILURE":
+            continue
+        # One failed call can log both events, with the same debugData and reason: count it once.
+        debug = (event.get("debugContext") or {}).get("debugData") or {}
+        call = (str(event.get("published", ""))[:19], str(sorted(debug.items())),
+                str((event.get("outcome") or {}).get("reason")))  # fmt: skip
+        if call not in seen:
+            seen.add(call)
             causes[failure_cause(event)] += 1
     if not causes:
         return Check(OKTA, name, PASS, "none since " + iso(since))

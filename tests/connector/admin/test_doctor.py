@@ -4,6 +4,7 @@ exactly that one thing."""
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ def test_a_new_ezitxt_password_not_copied_into_okta(
     code, doc = doctor(admin, capsys, "--test-number", GOOD_NUMBER)
     found = failed(doc)
     assert found["secret tried for real (one SMS)"]["fix"] == c.FIX_401
-    assert "HTTP 401" in found["System Log: telephony hook failures"]["detail"]
+    assert found["System Log: telephony hook failures"]["detail"] == "1 × HTTP 401: " + c.FIX_401
 
 
 def test_a_user_whose_number_cannot_be_normalised(
@@ -201,3 +202,18 @@ def test_no_stack_and_no_target_is_exit_2(
 )
 def test_system_log_failures_are_grouped_by_cause(event: dict[str, Any], cause: str) -> None:
     assert failure_cause(event) == cause
+
+
+def test_an_unreachable_connector_is_told_apart_from_a_bad_secret(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    admin.put_hook(uri=f"https://127.0.0.1:{port}/okta/telephony")
+    code, doc = doctor(admin, capsys, "--test-number", GOOD_NUMBER)
+    assert code == 1
+    found = failed(doc)
+    assert found["secret tried for real (one SMS)"]["fix"] == c.FIX_TIMEOUT
+    assert found["System Log: telephony hook failures"]["detail"] == "1 × timeout: " + c.FIX_TIMEOUT
+    assert "hook URL equals EZITXT's Okta Setup Values URL" in found
