@@ -142,3 +142,48 @@ def test_a_sign_in_goes_through_the_oauth_hook(oauth_stack: tuple[Stack, Wiring]
         control.close()
     assert flow["outcome"] == "SUCCESSFUL", flow
     assert flow["delivery"]["via"] == "HOOK" and flow["fallback"] is False
+
+
+def test_a_sign_in_through_a_private_key_jwt_hook(oauth_stack: tuple[Stack, Wiring]) -> None:
+    """The other authType: a hook key, a service app holding its public key, the hook switched
+    to private_key_jwt, the connector given that client too."""
+    stack, wiring = oauth_stack
+    okta = okta_api(stack.urls.okta, stack.api_token)
+    try:
+        key = okta.call("create hook key", "POST", "/api/v1/hook-keys", json={"name": "stack"})
+        client = okta.call(
+            "create client",
+            "POST",
+            "/_mock/oauth/clients",
+            json={
+                "authMethod": "private_key_jwt",
+                "scopes": [oauth_wiring.SCOPE],
+                "hookKeyId": key["id"],
+            },
+        )
+        hook = okta.call("get hook", "GET", f"/api/v1/inlineHooks/{wiring.hook_id}")
+        config = hook["channel"]["config"]
+        config.update(authType="private_key_jwt", clientId=client["client_id"], hookKeyId=key["id"])
+        replaced = okta.call(
+            "replace hook",
+            "PUT",
+            f"/api/v1/inlineHooks/{wiring.hook_id}",
+            json={"name": hook["name"], "channel": hook["channel"]},
+        )
+        assert replaced["channel"]["config"]["authType"] == "private_key_jwt"
+        env = wiring.connector_env()
+        clients = json.loads(env["EZITXT_HOOK_OAUTH_CLIENTS"])
+        clients[client["client_id"]] = wiring.auth_secret
+        stack.configure_connector({**env, "EZITXT_HOOK_OAUTH_CLIENTS": json.dumps(clients)})
+        flow = okta.call(
+            "flow",
+            "POST",
+            "/_mock/flows",
+            json={"user": wiring.user["profile"]["login"], "requestType": "mfa-verification"},
+        )
+    finally:
+        okta.close()
+    if not connector_has_oauth_mode():
+        pytest.skip("the connector's oauth auth mode has not landed yet")
+    assert flow["outcome"] == "SUCCESSFUL", flow
+    assert flow["delivery"]["via"] == "HOOK"
