@@ -12,7 +12,7 @@ import pytest
 
 from connector import cli
 from connector.admin import checks as c
-from connector.admin.diagnose import failure_cause
+from connector.admin.diagnose import classify_execute, failure_cause
 from tests.connector.admin.conftest import Admin
 
 REJECTED_NUMBER = "+64210000001"  # mock EZITXT's handset that rejects every SMS
@@ -217,3 +217,23 @@ def test_an_unreachable_connector_is_told_apart_from_a_bad_secret(
     assert found["secret tried for real (one SMS)"]["fix"] == c.FIX_TIMEOUT
     assert found["System Log: telephony hook failures"]["detail"] == "1 × timeout: " + c.FIX_TIMEOUT
     assert "hook URL equals EZITXT's Okta Setup Values URL" in found
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "verdict", "fix"),
+    [
+        (200, {"commands": [{"type": "com.okta.telephony.action",
+                             "value": [{"status": "PENDING", "transactionId": "m1"}]}]},
+         "pass", ""),
+        (200, {"error": {"errorSummary": "Destination not allowed"}}, "fail",
+         "Destination not allowed"),
+        (200, {"commands": []}, "fail", c.FIX_AUTH),
+        (400, {"errorCauses": [{"errorSummary": "Hook answered HTTP 401"}]}, "fail", c.FIX_401),
+        (400, {"errorCauses": [{"errorSummary": "No answer within 3 s"}]}, "fail", c.FIX_TIMEOUT),
+    ],
+)  # fmt: skip
+def test_the_execute_answer_is_classified(
+    status: int, body: dict[str, Any], verdict: str, fix: str
+) -> None:
+    check = classify_execute(status, body)
+    assert (check.status, check.fix) == (verdict, fix)
