@@ -33,10 +33,14 @@ run: $(VENV)/.installed-runtime
 serve: $(VENV)/.installed-runtime
 	$(BIN)/ezitxt-okta serve --host $(HOST) --port $(PORT)
 
-## test: the whole test suite (browser tests drive Debian's Chromium, installed when missing)
+## test: the whole test suite (browser tests drive Debian's Chromium, rule tests Debian's
+##       promtool: both installed when missing)
 test: $(VENV)/.installed-dev
 	@command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -o DPkg::Lock::Timeout=600 chromium)
+	@# promtool (Debian's prometheus) checks and unit-tests connector/deploy/prometheus-rules.yml.
+	@command -v promtool >/dev/null || test -x /usr/bin/promtool || (apt-get update && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 prometheus)
 	$(BIN)/python -m pytest
 
 ## lint: ruff, and mypy strict on connector/ and mocks/

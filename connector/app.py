@@ -1,4 +1,6 @@
-"""The Starlette app: ``POST /okta/telephony`` (the hook), ``GET /healthz``, ``GET /readyz``.
+"""The Starlette app: ``POST /okta/telephony`` (the hook), ``GET /healthz``, ``GET /readyz``,
+``GET /metrics`` (Prometheus; not here when ``EZITXT_HOOK_METRICS_PORT`` moves it to a port of its
+own, ``connector.metrics_server``).
 
 Build it with ``create_app(settings=None, *, gateway=None)``: settings default to the
 ``EZITXT_HOOK_*`` environment, the gateway to the aiohttp adapter opened and closed in the
@@ -22,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from connector import logs, refusals
+from connector import logs, metrics, refusals
 from connector.endpoint import HOOK_PATHS, HookEndpoint, HookFastPath
 from connector.gateway import EzitxtGateway, Gateway
 from connector.hook import TelephonyHook
@@ -56,7 +58,8 @@ def create_app(
             keepalive_s=settings.gateway_keepalive_s,
         )
         gateway = owned
-    hook = TelephonyHook(settings, gateway, RequestValidator())
+    # Every gateway call is counted and timed at the adapter, whichever adapter it is.
+    hook = TelephonyHook(settings, metrics.MeteredGateway(gateway), RequestValidator())
     endpoint = HookEndpoint(hook, call_log or logs.CallLog(settings.log_format))
     hook_route = partial(Route, endpoint=endpoint, methods=["POST"])
     readiness = _Readiness(gateway)
@@ -65,6 +68,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if owned is not None:
             await owned.open()
+        # oauth's key fetches share the gateway's pool (one aiohttp session per process).
+        await hook.authenticator.open(owned.session if owned is not None else None)
         log.info(
             "connector started",
             extra={
@@ -75,6 +80,7 @@ def create_app(
                     "default_region": settings.default_region,
                     "allowed_regions": settings.allowed_regions or "any",
                     "gateway_pool_size": settings.gateway_pool_size,
+                    "auth_modes": settings.auth_modes,
                 }
             },
         )
@@ -82,6 +88,7 @@ def create_app(
             yield
         finally:
             await endpoint.deadlines.close()
+            await hook.authenticator.close()
             if owned is not None:
                 await owned.close()
 
@@ -93,12 +100,19 @@ def create_app(
         body = {"status": "ready" if reachable else "not_ready", "gateway": reachable}
         return JSONResponse(body, status_code=200 if reachable else 503)
 
+    async def metrics_page(request: Request) -> Response:
+        return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
+
+    # On a port of its own, /metrics here answers the Okta-shaped 404 like any unknown path.
+    metrics_routes = [] if settings.metrics_port else [Route(metrics.METRICS_PATH, metrics_page)]
+
     app = _HookApp(
         endpoint,
         routes=[
             *(hook_route(path) for path in sorted(HOOK_PATHS)),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *metrics_routes,
         ],
         exception_handlers=_error_handlers(hook.outcomes),
         lifespan=lifespan,

@@ -18,6 +18,7 @@ from connector import logs
 from connector.call_fields import call_fields
 from connector.errors import BodyTooLarge
 from connector.hook import Handled, HookCall, TelephonyHook
+from connector.metrics import HookMetrics
 from connector.refusals import BODY_TIMEOUT, TOO_LARGE, Refusal
 
 HOOK_PATH = "/okta/telephony"
@@ -29,9 +30,12 @@ log = logging.getLogger(logs.HOOK_LOGGER)
 
 
 class HookEndpoint:
-    def __init__(self, hook: TelephonyHook, call_log: logs.CallLog) -> None:
+    def __init__(
+        self, hook: TelephonyHook, call_log: logs.CallLog, metrics: HookMetrics | None = None
+    ) -> None:
         self.hook = hook
         self.call_log = call_log
+        self.metrics = metrics or HookMetrics()
         self.deadlines = hook.deadlines
         self.auth_header = hook.settings.auth_field.lower().encode("latin-1")
         self.max_body = hook.settings.max_body_bytes
@@ -47,10 +51,17 @@ class HookEndpoint:
                 authorizations += (value.decode("latin-1"),)
             elif name == b"content-length" and value.isdigit():
                 declared = int(value)
-        handled = await self._handle(authorizations, declared, receive, arrived)
+        self.metrics.arrived()
+        try:
+            handled = await self._handle(authorizations, declared, receive, arrived)
+        except BaseException:
+            self.metrics.abandoned()  # cancelled (the client or the server went away)
+            raise
         answer = handled.answer
-        duration_ms = round((time.monotonic() - arrived) * 1000, 1)
-        self.call_log.write(call_fields(handled, duration_ms=duration_ms))
+        duration_s = time.monotonic() - arrived
+        # The log line and the metrics: both from the same values, here and only here.
+        self.call_log.write(call_fields(handled, duration_ms=round(duration_s * 1000, 1)))
+        self.metrics.observe_call(handled, duration_s)
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(answer.body)).encode()),

@@ -134,6 +134,11 @@ class EzitxtGateway:
             auto_decompress=False,
         )
 
+    @property
+    def session(self) -> aiohttp.ClientSession | None:
+        """The pool, once open: the process's one session, shared by the JWKS fetches."""
+        return self._session
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()

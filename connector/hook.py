@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from connector import logs
 from connector.answers import Answer
-from connector.credentials import BasicCredential, read_credential
+from connector.auth_modes import Authenticator
+from connector.credentials import BasicCredential
 from connector.deadlines import Deadlines
 from connector.decisions import Policy, Send, decide
 from connector.errors import (
@@ -98,6 +99,7 @@ class TelephonyHook:
         *,
         replays: ReplayStore | None = None,
         deadlines: Deadlines | None = None,
+        authenticator: Authenticator | None = None,
     ) -> None:
         self.settings = settings
         self.gateway = gateway
@@ -108,13 +110,17 @@ class TelephonyHook:
         self.replays: ReplayStore = replays if replays is not None else MemoryReplayStore()
         self.deadlines = deadlines or Deadlines()
         self.fingerprints = Fingerprints.fresh()
+        # The caller → the gateway credential, in the configured auth modes (DESIGN.md 13).
+        self.authenticator = authenticator or Authenticator.from_settings(settings)
 
     def deadline(self, arrived: float) -> float:
         """When the hook stops waiting on anything, for a call that arrived at ``arrived``."""
         return arrived + self.budget_s - HOOK_MARGIN_S
 
     async def handle(self, call: HookCall) -> Handled:
-        credential = read_credential(call.authorizations)
+        credential = await self.authenticator.authenticate(
+            call.authorizations, self.deadline(call.arrived)
+        )
         if isinstance(credential, Refusal):
             return Handled(self.outcomes.refused(credential), decision=credential)
         request = parse_request(call.body, self.validator)

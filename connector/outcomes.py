@@ -37,6 +37,7 @@ USER_REJECTED = (
 )
 UNAUTHORIZED = "The hook's credential is missing, malformed or not accepted."
 CHECK_SECRET = "Check the Authentication Secret of the inline hook in Okta"
+CHECK_OAUTH = "Check the OAuth 2.0 settings of the inline hook in Okta and the connector's"
 CHALLENGE = ((b"www-authenticate", b'Basic realm="ezitxt-okta"'),)
 
 
@@ -57,6 +58,12 @@ REFUSAL_ROWS: dict[str, Row] = {
     refusals.MISSING_CREDENTIAL: _CREDENTIAL,
     refusals.MALFORMED_CREDENTIAL: _CREDENTIAL,
     refusals.AMBIGUOUS_CREDENTIAL: _CREDENTIAL,
+    refusals.UNKNOWN_SECRET: _CREDENTIAL,
+    refusals.TOKEN_MISSING: Row(401, UNAUTHORIZED, CHECK_OAUTH, "header", None),
+    **{
+        reason: Row(401, UNAUTHORIZED, CHECK_OAUTH, "header", None)
+        for reason in refusals.TOKEN_REASONS
+    },
     refusals.BAD_JSON: Row(400, "The request body is not JSON.", "Body is not valid JSON"),
     refusals.SCHEMA_INVALID: Row(
         400, "The request does not match Okta's telephony hook contract.", ""

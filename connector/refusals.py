@@ -14,6 +14,35 @@ from connector.answers import ErrorCause
 MISSING_CREDENTIAL = "missing_credential"
 MALFORMED_CREDENTIAL = "malformed_credential"
 AMBIGUOUS_CREDENTIAL = "ambiguous_credential"  # the auth field came more than once
+UNKNOWN_SECRET = "unknown_secret"  # static mode: none of the connector's own secrets
+TOKEN_MISSING = "token_missing"  # oauth mode alone: no Bearer token
+# A refused bearer token (connector.oauth, in the order it checks): 401 alike.
+TOKEN_MALFORMED = "token_malformed"
+TOKEN_ALGORITHM = "token_algorithm"
+TOKEN_KEY_UNKNOWN = "token_key_unknown"
+TOKEN_SIGNATURE = "token_signature"
+TOKEN_EXPIRED = "token_expired"
+TOKEN_NOT_YET_VALID = "token_not_yet_valid"
+TOKEN_ISSUED_IN_FUTURE = "token_issued_in_future"
+TOKEN_ISSUER = "token_issuer"
+TOKEN_AUDIENCE = "token_audience"
+TOKEN_SCOPE = "token_scope"
+TOKEN_CLIENT = "token_client"
+JWKS_UNAVAILABLE = "jwks_unavailable"
+TOKEN_REASONS = (
+    TOKEN_MALFORMED,
+    TOKEN_ALGORITHM,
+    TOKEN_KEY_UNKNOWN,
+    TOKEN_SIGNATURE,
+    TOKEN_EXPIRED,
+    TOKEN_NOT_YET_VALID,
+    TOKEN_ISSUED_IN_FUTURE,
+    TOKEN_ISSUER,
+    TOKEN_AUDIENCE,
+    TOKEN_SCOPE,
+    TOKEN_CLIENT,
+    JWKS_UNAVAILABLE,
+)
 # The body: 400 / 408 / 413, naming the fields.
 BAD_JSON = "bad_json"
 SCHEMA_INVALID = "schema_invalid"

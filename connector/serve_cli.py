@@ -4,7 +4,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+# prometheus-client reads it when it is first imported: so it is named here, not imported.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 HELP = "Serve the Okta telephony hook (POST /okta/telephony) against the EZITXT gateway."
 
@@ -53,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from connector import logs
-    from connector.server import HTTP_PROTOCOL, log_limits, raise_open_file_limit
+    from connector.server import log_limits, raise_open_file_limit
     from connector.server_limits import load_server_limits
     from connector.settings import SettingsError, load_settings
 
@@ -69,6 +78,36 @@ def run(args: argparse.Namespace) -> int:
         return 2
     logs.configure(settings.log_format)
     log_limits(raise_open_file_limit(), limits)
+    with _multiprocess_metrics():
+        if settings.metrics_port:
+            from connector.metrics import serve_metrics_port
+
+            serve_metrics_port(args.host, settings.metrics_port)
+        _serve(uvicorn, args)
+    return 0
+
+
+@contextlib.contextmanager
+def _multiprocess_metrics() -> Iterator[None]:
+    """A fresh folder for prometheus-client's multiprocess files, for this start only: set
+    before any worker (or prometheus-client) starts, so every worker writes there and a scrape
+    of any of them sums all; removed at exit, so no count outlives its server."""
+    folder = tempfile.mkdtemp(prefix="ezitxt-okta-metrics-")
+    before = os.environ.get(MULTIPROC_ENV)
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = before
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve(uvicorn: Any, args: argparse.Namespace) -> None:
+    from connector.server import HTTP_PROTOCOL
+
     uvicorn.run(
         "connector.app:create_app",
         factory=True,
@@ -85,4 +124,3 @@ def run(args: argparse.Namespace) -> int:
         timeout_keep_alive=args.keep_alive,
         timeout_graceful_shutdown=5,
     )
-    return 0

@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from connector.auth_settings import AuthSettings
 
 ENV_PREFIX = "EZITXT_HOOK_"
 
@@ -22,7 +24,8 @@ class SettingsError(ValueError):
     """Raised at start when a setting is missing or invalid; the message names the variable."""
 
 
-class Settings(BaseSettings):
+class Settings(AuthSettings):
+    # The auth modes' settings (EZITXT_HOOK_AUTH_MODES, …) are AuthSettings' (auth_settings.py).
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     gateway_url: str = Field(description="Base URL of the EZITXT gateway (required).")
@@ -55,6 +58,12 @@ class Settings(BaseSettings):
     allow_insecure_gateway: bool = Field(
         False,
         description="Allow plain http to a non-loopback gateway (credentials travel in clear).",
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Serve GET /metrics on this port of its own (same host), not the hook's.",
     )
 
     @field_validator("gateway_url")

@@ -74,6 +74,12 @@ BENCHMARKS = (
         r"^\| fast / plain .*",
     ),
     Benchmark(
+        "token_check",
+        "auth modes per call: passthrough wrapper, oauth token first check vs repeat",
+        ("--number", "500"),
+        r"^\| (passthrough|oauth) .*",
+    ),
+    Benchmark(
         "mock_ezitxt",
         "mock EZITXT accepted/s, 1 worker, 64 in flight (target: >= 1,000/s)",
         ("--duration", "3"),

@@ -11,7 +11,15 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from mocks.common.http import exception_handlers
-from mocks.okta import defaults, routes_hooks, routes_logs, routes_mock, routes_users
+from mocks.okta import (
+    defaults,
+    routes_hook_keys,
+    routes_hooks,
+    routes_logs,
+    routes_mock,
+    routes_oauth,
+    routes_users,
+)
 from mocks.okta.api_headers import OktaApiHeaders
 from mocks.okta.backend import OktaBackend
 from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER, MOUNT_PATH, create_console
@@ -84,6 +92,8 @@ def create_app(
     app = Starlette(
         routes=[
             *routes_hooks.ROUTES,
+            *routes_hook_keys.ROUTES,
+            *routes_oauth.ROUTES,
             *routes_users.ROUTES,
             *routes_logs.ROUTES,
             *routes_mock.ROUTES,

@@ -7,12 +7,15 @@ from typing import Any
 
 from mocks.okta import defaults
 from mocks.okta.authenticators import PhoneAuthenticator
+from mocks.okta.authz_server import AuthorizationServers
 from mocks.okta.flow_model import Flow
+from mocks.okta.hook_keys import HookKeyStore
 from mocks.okta.hooks import HookStore, InlineHook
 from mocks.okta.limits import ApiRateLimits, InFlight, PerNumberLimit
 from mocks.okta.provider import OktaProvider
 from mocks.okta.system_log import Entity, SystemLog
 from mocks.okta.times import Clock, system_clock
+from mocks.okta.token_cache import TokenCache
 from mocks.okta.users import UserStore
 
 # Who the API token belongs to, as actor of the management events it causes.
@@ -36,7 +39,10 @@ class OktaBackend:
     ) -> None:
         self.clock = clock
         self.otp_ttl_s = otp_ttl_s
-        self.hooks = HookStore(clock, allow_http=allow_http)
+        self.hook_keys = HookKeyStore(clock)
+        self.hooks = HookStore(clock, allow_http=allow_http, hook_key_exists=self.hook_keys.exists)
+        self.authz = AuthorizationServers(clock)
+        self.tokens = TokenCache(clock, self.hook_keys)
         self.users = UserStore(clock)
         self.log = SystemLog(clock)
         self.per_number = PerNumberLimit(clock, challenge_interval_s)
@@ -51,7 +57,7 @@ class OktaBackend:
     def reset(self) -> None:
         """Back to an empty org (configuration is kept)."""
         parts = (self.hooks, self.users, self.log, self.per_number, self.provider, self.phone)
-        for part in (*parts, self.api_limits):
+        for part in (*parts, self.api_limits, self.hook_keys, self.authz, self.tokens):
             part.reset()
         self.flows.clear()
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mocks.okta import events, ids
@@ -26,6 +27,7 @@ from mocks.okta.telephony import (
     execute_problems,
     request_problems,
 )
+from mocks.okta.token_cache import TokenFailure, TokenSettings
 
 logger = logging.getLogger("mocks.okta.flows")
 
@@ -76,20 +78,43 @@ async def _call(
     headers = list(hook.headers)
     if hook.auth_header is not None:
         headers.append(hook.auth_header)
+    started = time.monotonic()
     try:
-        answer = await call_hook(
-            runtime.client(),
-            uri=hook.uri,
-            body=json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
-            headers=headers,
-            tls=runtime.tls,
-            timeout_s=runtime.hook_timeout_s,
-        )
+        answer = await _token_then_call(runtime, hook, body, headers)
     finally:
         backend.in_flight.release()
+    answer = replace(answer, duration_ms=int((time.monotonic() - started) * 1000))
     verdict = classify(answer)
     events.hook_call(backend.log, hook, answer, verdict, actor)
     return answer, verdict
+
+
+async def _token_then_call(
+    runtime: Runtime, hook: InlineHook, body: Any, headers: list[tuple[str, str]]
+) -> HookAnswer:
+    """The hook call; for an OAUTH channel an access token first, inside the same budget (the
+    token request counts inside the 3 s, CONTRACT.md §3). No token is a failed execution."""
+    budget = runtime.hook_timeout_s
+    started = time.monotonic()
+    timeout_s = budget
+    if hook.oauth is not None:
+        try:
+            token = await runtime.backend.tokens.bearer(
+                runtime.client(), TokenSettings.of(hook.oauth), tls=runtime.tls, timeout_s=budget
+            )
+        except TokenFailure as failure:
+            elapsed = int((time.monotonic() - started) * 1000)
+            return HookAnswer(None, None, elapsed, failure.outcome, failure.detail)
+        headers = [*headers, ("Authorization", f"Bearer {token}")]
+        timeout_s = max(0.001, budget - (time.monotonic() - started))
+    return await call_hook(
+        runtime.client(),
+        uri=hook.uri,
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
+        headers=headers,
+        tls=runtime.tls,
+        timeout_s=timeout_s,
+    )
 
 
 async def run_flow(runtime: Runtime, spec: FlowSpec, *, org_url: str, client_ip: str) -> Flow:

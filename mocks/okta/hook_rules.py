@@ -49,8 +49,8 @@ def check_definition(doc: Any, *, allow_http: bool) -> list[str]:
         and not config.get("authScheme")
     ):
         causes.append("channel.config.authScheme: A telephony inline hook requires an authScheme")
-    if isinstance(channel, dict) and channel.get("type") == "OAUTH":
-        causes.append("channel.type: OAUTH channels are not supported by this mock; use HTTP")
+    if isinstance(channel, dict) and channel.get("type") == "OAUTH" and isinstance(config, dict):
+        causes.extend(_oauth_causes(config, allow_http=allow_http))
     covered = {cause.split(":", 1)[0] for cause in causes}
     for error in schemas.validator(CREATE_SCHEMA).iter_errors(doc):
         path = schemas.dotted_path(error)
@@ -58,6 +58,28 @@ def check_definition(doc: Any, *, allow_http: bool) -> list[str]:
             continue
         if path not in covered and not any(path.startswith(c + ".") for c in covered):
             causes.append(f"{path}: {error.message}")
+    return causes
+
+
+TOKEN_URL_PATH = "channel.config.tokenUrl"
+
+
+def _oauth_causes(config: dict[str, Any], *, allow_http: bool) -> list[str]:
+    """Okta's readable rules for an OAUTH channel (CONTRACT.md §7); the schema has the rest."""
+    causes = []
+    if config.get("authType") == "client_secret_jwt":
+        causes.append(
+            "channel.config.authType: client_secret_jwt is not supported for inline hooks;"
+            " use client_secret_post or private_key_jwt"
+        )
+    if config.get("authScheme") is not None:
+        causes.append("channel.config.authScheme: must be null for an OAUTH channel")
+    token_url = config.get("tokenUrl")
+    if isinstance(token_url, str) and not (
+        token_url.lower().startswith("https://")
+        or (allow_http and _HTTP_URI.match(token_url) is not None)
+    ):
+        causes.append(f"{TOKEN_URL_PATH}: The token URL must use HTTPS")
     return causes
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,12 @@ class InlineHook:
         return str(scheme["key"]), str(scheme["value"])
 
     @property
+    def oauth(self) -> dict[str, Any] | None:
+        """The OAUTH channel's token settings (authType, clientId, clientSecret or hookKeyId,
+        tokenUrl, scope), or None for an HTTP channel."""
+        return self.config if self.channel_type == "OAUTH" else None
+
+    @property
     def headers(self) -> list[tuple[str, str]]:
         return [(str(h["key"]), str(h["value"])) for h in self.config.get("headers") or []]
 
@@ -49,9 +56,12 @@ class InlineHook:
 class HookStore:
     """The org's inline hooks and Okta's rules about them."""
 
-    def __init__(self, clock: Clock, *, allow_http: bool) -> None:
+    def __init__(
+        self, clock: Clock, *, allow_http: bool, hook_key_exists: Callable[[str], bool]
+    ) -> None:
         self._clock = clock
         self._allow_http = allow_http
+        self._hook_key_exists = hook_key_exists
         self._hooks: dict[str, InlineHook] = {}
 
     def reset(self) -> None:
@@ -65,6 +75,10 @@ class HookStore:
         if hook is None:
             raise NotFound(hook_id, "InlineHook")
         return hook
+
+    def using_key(self, key_id: str) -> tuple[InlineHook, ...]:
+        """The hooks whose OAUTH channel signs with hook key ``key_id``."""
+        return tuple(h for h in self._hooks.values() if (h.oauth or {}).get("hookKeyId") == key_id)
 
     def active_telephony(self) -> InlineHook | None:
         """The org's one ACTIVE telephony hook, if any."""
@@ -148,6 +162,11 @@ class HookStore:
 
     def _check(self, doc: Any, subject: str) -> None:
         causes = check_definition(doc, allow_http=self._allow_http)
+        channel = doc.get("channel") if isinstance(doc, dict) else None
+        config = channel.get("config") if isinstance(channel, dict) else None
+        key_id = config.get("hookKeyId") if isinstance(config, dict) else None
+        if isinstance(key_id, str) and not causes and not self._hook_key_exists(key_id):
+            causes.append(f"channel.config.hookKeyId: No hook key {key_id} in this org")
         if causes:
             raise ValidationFailed(subject, causes)
 
@@ -176,6 +195,18 @@ class HookStore:
         value; keep the stored one when the scheme's type and key are unchanged."""
         channel = doc.get("channel")
         config = channel.get("config") if isinstance(channel, dict) else None
+        old_oauth = hook.oauth
+        if (
+            isinstance(config, dict)
+            and old_oauth is not None
+            and isinstance(channel, dict)
+            and channel.get("type") == "OAUTH"
+            and "clientSecret" not in config
+            and config.get("authType") == "client_secret_post" == old_oauth.get("authType")
+            and config.get("clientId") == old_oauth.get("clientId")
+        ):
+            # clientSecret is write-only as well: kept while the client stays the same.
+            config["clientSecret"] = old_oauth.get("clientSecret")
         scheme = config.get("authScheme") if isinstance(config, dict) else None
         old = hook.config.get("authScheme")
         if (

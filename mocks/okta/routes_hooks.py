@@ -22,7 +22,12 @@ def render_hook(hook: InlineHook, base_url: str) -> dict[str, Any]:
     config = copy.deepcopy(hook.config)
     config.setdefault("method", "POST")
     config.setdefault("headers", [])
-    if "authScheme" in config:
+    if hook.channel_type == "OAUTH":
+        # clientSecret is write-only; Okta shows authScheme and an absent scope as null.
+        config.pop("clientSecret", None)
+        config["authScheme"] = None
+        config.setdefault("scope", None)
+    elif isinstance(config.get("authScheme"), dict):
         config["authScheme"].pop("value", None)
     href = f"{base_url}/api/v1/inlineHooks/{hook.id}"
     links: dict[str, Any] = {

@@ -27,6 +27,11 @@ REFUSALS = [
     (Refusal("missing_credential"), 401, "missing_credential", "header", "X-Okta-Secret"),
     (Refusal("malformed_credential"), 401, "malformed_credential", "header", "X-Okta-Secret"),
     (Refusal("ambiguous_credential"), 401, "ambiguous_credential", "header", "X-Okta-Secret"),
+    # The auth modes (connector.auth_modes): every refused caller is a 401 naming the header.
+    *(
+        (Refusal(reason), 401, reason, "header", "X-Okta-Secret")
+        for reason in ("unknown_secret", "token_missing", *refusals.TOKEN_REASONS)
+    ),
     (Refusal("bad_json"), 400, "invalid_json", "body", "$"),
     (
         Refusal("schema_invalid", causes=(SCHEMA_CAUSE,)),

@@ -1,0 +1,246 @@
+"""``GET /metrics``: scraped before and after calls of each outcome, over real sockets (uvicorn
+serving the app, a stand-in gateway on its own port); the counts' deltas are checked, and every
+label value of the exposition is scanned for numbers, eventIds and users."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from connector.app import create_app
+from connector.metrics import CONTENT_TYPE, count_state_store_error
+from connector.settings import load_settings
+from tests.connector import payloads
+from tests.connector.fakes import StandInGateway
+from tests.contract import okta_answer
+from tests.servers import serve
+
+BUDGET_MS = 800
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[tuple[StandInGateway, str]]:
+    stand_in = StandInGateway()
+    with serve(stand_in.app()) as url:
+        yield stand_in, url
+
+
+@pytest.fixture(scope="module")
+def base_url(gateway: tuple[StandInGateway, str]) -> Iterator[str]:
+    settings = load_settings({}, gateway_url=gateway[1], budget_ms=BUDGET_MS)
+    with serve(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def reset(gateway: tuple[StandInGateway, str]) -> None:
+    gateway[0].reset()
+
+
+def scrape(base_url: str) -> Samples:
+    response = requests.get(base_url + "/metrics", timeout=5)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == CONTENT_TYPE
+    return parse(response.text)
+
+
+def parse(text: str) -> Samples:
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def post(base_url: str, body: bytes, **headers: str) -> requests.Response:
+    headers.setdefault("Authorization", payloads.AUTHORIZATION)
+    return requests.post(base_url + "/okta/telephony", data=body, headers=headers, timeout=5)
+
+
+MFA = "mfa-verification"
+
+# outcome → (what the stand-in gateway answers, the call, request type, country, the other
+# counters that must move by one)
+Call = Callable[[str], requests.Response]
+CASES: dict[str, tuple[tuple[int, Any], Call, str, str, list[tuple[str, dict[str, str]]]]] = {
+    "sent": (
+        (202, None),
+        lambda url: post(url, payloads.body()),
+        MFA,
+        "NZ",
+        [("ezitxt_gateway_calls_total", {"status": "202", "result": "accepted"})],
+    ),
+    "pending": (
+        (504, None),
+        lambda url: post(url, payloads.body()),
+        MFA,
+        "NZ",
+        [("ezitxt_gateway_calls_total", {"status": "504", "result": "no_answer"})],
+    ),
+    "rejected_by_gateway": (
+        (400, {"errors": [{"field": "destination", "message": "invalid"}]}),
+        lambda url: post(url, payloads.body()),
+        MFA,
+        "NZ",
+        [("ezitxt_gateway_calls_total", {"status": "400", "result": "rejected_message"})],
+    ),
+    "unusable_number": (
+        (202, None),
+        lambda url: post(url, payloads.body(phoneNumber="not a number")),
+        MFA,
+        "none",
+        [("ezitxt_hook_policy_refusals_total", {"reason": "unusable_number"})],
+    ),
+    "voice_not_offered": (
+        (202, None),
+        lambda url: post(url, payloads.body(deliveryChannel="Voice Call")),
+        MFA,
+        "none",
+        [("ezitxt_hook_policy_refusals_total", {"reason": "voice_not_offered"})],
+    ),
+    "schema_invalid": (
+        (202, None),
+        lambda url: post(url, json.dumps({"eventId": payloads.event_id()}).encode()),
+        "none",
+        "none",
+        [],
+    ),
+    "bad_json": ((202, None), lambda url: post(url, b"{not json"), "none", "none", []),
+    "missing_credential": (
+        (202, None),
+        lambda url: post(url, payloads.body(), Authorization=""),
+        "none",
+        "none",
+        [("ezitxt_hook_auth_refusals_total", {"reason": "missing_credential"})],
+    ),
+    "credential_rejected_by_gateway": (
+        (401, {}),
+        lambda url: post(url, payloads.body()),
+        MFA,
+        "NZ",
+        [
+            ("ezitxt_hook_auth_refusals_total", {"reason": "credential_rejected_by_gateway"}),
+            ("ezitxt_gateway_calls_total", {"status": "401", "result": "rejected_credential"}),
+        ],
+    ),
+    "gateway_unavailable": (
+        (503, {}),
+        lambda url: post(url, payloads.body()),
+        MFA,
+        "NZ",
+        [("ezitxt_gateway_calls_total", {"status": "503", "result": "unavailable"})],
+    ),
+}
+
+
+@pytest.mark.parametrize("outcome", sorted(CASES))
+def test_each_outcome_moves_its_counters_by_one(
+    outcome: str, base_url: str, gateway: tuple[StandInGateway, str]
+) -> None:
+    (status, body), call, request_type, country, others = CASES[outcome]
+    gateway[0].status, gateway[0].body = status, body
+    before = scrape(base_url)
+    call(base_url)
+    after = scrape(base_url)
+    calls = {"outcome": outcome, "request_type": request_type, "country": country}
+    assert (
+        value(after, "ezitxt_hook_calls_total", **calls)
+        - value(before, "ezitxt_hook_calls_total", **calls)
+        == 1
+    ), (outcome, {k: v for k, v in after.items() if k[0] == "ezitxt_hook_calls_total"})
+    for name, labels in others:
+        assert value(after, name, **labels) - value(before, name, **labels) == 1, (name, labels)
+    assert (
+        value(after, "ezitxt_hook_answer_seconds_count")
+        - value(before, "ezitxt_hook_answer_seconds_count")
+        == 1
+    )
+    # Only calls that reach the gateway are gateway calls.
+    gateway_calls = sum(v for k, v in after.items() if k[0] == "ezitxt_gateway_calls_total") - sum(
+        v for k, v in before.items() if k[0] == "ezitxt_gateway_calls_total"
+    )
+    assert gateway_calls == (1 if country == "NZ" else 0)
+    assert value(after, "ezitxt_hook_calls_in_flight") == 0
+
+
+def test_a_replay_counts_as_replayed_and_makes_no_gateway_call(base_url: str) -> None:
+    body = payloads.body()
+    assert post(base_url, body).status_code == 200
+    before = scrape(base_url)
+    assert post(base_url, body).status_code == 200
+    after = scrape(base_url)
+    calls = {"outcome": "replayed", "request_type": MFA, "country": "NZ"}
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert delta("ezitxt_hook_calls_total", **calls) == 1
+    assert delta("ezitxt_hook_replays_total", replay_of="accepted") == 1
+    assert delta("ezitxt_gateway_calls_total", status="202", result="accepted") == 0
+    assert delta("ezitxt_gateway_call_seconds_count") == 0
+
+
+def test_answer_latency_histogram_has_buckets_around_the_budget(base_url: str) -> None:
+    post(base_url, payloads.body())
+    samples = scrape(base_url)
+    buckets = {
+        dict(labels)["le"]
+        for name, labels in samples
+        if name == "ezitxt_hook_answer_seconds_bucket"
+    }
+    assert {"0.5", "1.0", "2.0", "2.5", "3.0", "+Inf"} <= buckets
+    assert value(samples, "ezitxt_gateway_call_seconds_count") >= 1
+
+
+def test_state_store_errors_are_counted_by_the_exported_function(base_url: str) -> None:
+    before = scrape(base_url)
+    count_state_store_error("redis", "claim")
+    after = scrape(base_url)
+    labels = {"store": "redis", "operation": "claim"}
+    name = "ezitxt_hook_state_store_errors_total"
+    assert value(after, name, **labels) - value(before, name, **labels) == 1
+
+
+def test_no_label_value_is_a_number_an_event_id_or_a_user(base_url: str) -> None:
+    document = payloads.request(phoneNumber="+64 21 987 6543")
+    sent = [json.dumps(document).encode(), payloads.body(phoneNumber="12345678901234")]
+    for body in sent + [sent[0]]:  # the repeat is a replay
+        post(base_url, body)
+    post(base_url, payloads.body(phoneNumber="0800 DEAD BEEF"))
+    text = requests.get(base_url + "/metrics", timeout=5).text
+    user = document["data"]["userProfile"]
+    forbidden = [document["eventId"], user["login"], user["userId"], "aroha", "987"]
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            for label, label_value in sample.labels.items():
+                if label == "le":
+                    continue  # a bucket's bound
+                where = (sample.name, label, label_value)
+                # HTTP statuses are 3 digits; any longer run of digits could be a number.
+                assert not re.search(r"\d{4,}", label_value), where
+                assert not any(bad.lower() in label_value.lower() for bad in forbidden), where
+                assert re.fullmatch(r"[a-z0-9_.+-]+|[A-Z]{2}", label_value), where
+    for bad in forbidden[:3]:
+        assert bad not in text
+
+
+def test_metrics_on_their_own_port_leave_the_hook_port_answering_okta_404(
+    gateway: tuple[StandInGateway, str],
+) -> None:
+    settings = load_settings({}, gateway_url=gateway[1], metrics_port=9)
+    with serve(create_app(settings)) as url:
+        response = requests.get(url + "/metrics", timeout=5)
+    assert response.status_code == 404
+    okta_answer(response.content)  # the schema's error object, as for any unknown path
+    assert b"ezitxt_hook_calls" not in response.content
