@@ -3,10 +3,10 @@ threshold) against Python's garbage collector as it comes: the whole hook app (t
 ``create_app`` builds) called directly with Okta-shaped requests (fresh eventIds, varied
 numbers), 16 in flight, no HTTP server in front; its gateway is nginx answering 202 at once
 (``nginx_gateway.py``, on its own core) through the real aiohttp client, or, with
-``--instant``, an in-process gateway that accepts at once. CPU µs a call (``time.process_time``) and the share
-of it spent in the collector (``gc.callbacks``), the variants alternated round by round in one
-process (``gc.unfreeze`` and the default thresholds for one, ``settle``'s for the other),
-medians.
+``--instant``, an in-process gateway that accepts at once. CPU µs a call
+(``time.process_time``) and the share of it spent in the collector (``gc.callbacks``), the
+variants alternated round by round in one process (``gc.unfreeze`` and the default
+thresholds for one, ``settle``'s for the other), medians.
 
     .venv/bin/python -m loadtests.bench.gc_ab [--calls 4000] [--rounds 7] [--instant]
 """
