@@ -41,6 +41,9 @@ test: $(VENV)/.installed-dev
 	@# promtool (Debian's prometheus) checks and unit-tests connector/deploy/prometheus-rules.yml.
 	@command -v promtool >/dev/null || test -x /usr/bin/promtool || (apt-get update && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 prometheus)
+	@# A real Redis (the shared state) and HAProxy (the replicas' load balancer) for the tests.
+	command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 redis-server)
+	command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 haproxy)
 	$(BIN)/python -m pytest
 
 ## lint: ruff, and mypy strict on connector/ and mocks/
@@ -53,6 +56,8 @@ lint: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	@# nginx (Debian's nginx-light) is the instant gateway of the full-path benchmark.
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 nginx-light)
+	@# A real Redis for the replica_state benchmark.
+	command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 redis-server)
 	$(BIN)/python -m loadtests.bench
 
 ## load: Locust headless against the stack: make load SHAPE=steady|storm|smoke [FAULT=slow]

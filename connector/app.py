@@ -31,6 +31,7 @@ from connector.hook import TelephonyHook
 from connector.outcomes import Outcomes
 from connector.refusals import Refusal
 from connector.settings import Settings, load_settings
+from connector.shared_state import SharedStateWiring
 from connector.validation import RequestValidator
 
 JSON = "application/json"
@@ -58,8 +59,15 @@ def create_app(
             keepalive_s=settings.gateway_keepalive_s,
         )
         gateway = owned
+    shared = SharedStateWiring.from_settings(settings)
     # Every gateway call is counted and timed at the adapter, whichever adapter it is.
-    hook = TelephonyHook(settings, metrics.MeteredGateway(gateway), RequestValidator())
+    hook = TelephonyHook(
+        settings,
+        metrics.MeteredGateway(gateway),
+        RequestValidator(),
+        replays=shared.replays if shared else None,
+        fingerprints=shared.fingerprints if shared else None,
+    )
     endpoint = HookEndpoint(hook, call_log or logs.CallLog(settings.log_format))
     hook_route = partial(Route, endpoint=endpoint, methods=["POST"])
     readiness = _Readiness(gateway)
@@ -70,6 +78,8 @@ def create_app(
             await owned.open()
         # oauth's key fetches share the gateway's pool (one aiohttp session per process).
         await hook.authenticator.open(owned.session if owned is not None else None)
+        if shared is not None:
+            shared.state.open()
         log.info(
             "connector started",
             extra={
@@ -81,6 +91,7 @@ def create_app(
                     "allowed_regions": settings.allowed_regions or "any",
                     "gateway_pool_size": settings.gateway_pool_size,
                     "auth_modes": settings.auth_modes,
+                    "state": shared.state.safe_url if shared else "process_memory",
                 }
             },
         )
@@ -89,6 +100,8 @@ def create_app(
         finally:
             await endpoint.deadlines.close()
             await hook.authenticator.close()
+            if shared is not None:
+                await shared.close()
             if owned is not None:
                 await owned.close()
 
@@ -97,7 +110,13 @@ def create_app(
 
     async def readyz(request: Request) -> Response:
         reachable = await readiness.gateway_reachable()
-        body = {"status": "ready" if reachable else "not_ready", "gateway": reachable}
+        body: dict[str, object] = {
+            "status": "ready" if reachable else "not_ready",
+            "gateway": reachable,
+        }
+        # Reported, never a reason to be taken out of the balancer: without Redis every replica
+        # still answers (fails open), and all of them would go out at once.
+        body["state"] = await shared.readiness() if shared else "process_memory"
         return JSONResponse(body, status_code=200 if reachable else 503)
 
     async def metrics_page(request: Request) -> Response:

@@ -54,6 +54,8 @@ def call_fields(handled: Handled, *, duration_ms: float) -> dict[str, Any]:
             fields["event_id_reused"] = True
         if trip.other_credential:
             fields["replay_refused"] = "other_credential"
+        if trip.state_unavailable:
+            fields["state_unavailable"] = True
     fields["outcome"] = handled.answer.outcome
     fields["http_status"] = handled.answer.http_status
     fields["duration_ms"] = duration_ms

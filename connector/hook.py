@@ -46,6 +46,7 @@ from connector.replays import (
 )
 from connector.request import HookRequest, parse_request
 from connector.settings import Settings
+from connector.state import StateUnavailable
 from connector.validation import RequestValidator
 
 # The gateway is told to be done this long before the budget ends, and the hook cuts its own
@@ -76,6 +77,7 @@ class Trip:
     replayed: bool = False  # answered from the first call of the same event
     event_id_reused: bool = False  # the eventId came before with another message
     other_credential: bool = False  # the eventId came before with another credential
+    state_unavailable: bool = False  # the replay store failed: sent without de-duplication
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,7 @@ class TelephonyHook:
         *,
         replays: ReplayStore | None = None,
         deadlines: Deadlines | None = None,
+        fingerprints: Fingerprints | None = None,
         authenticator: Authenticator | None = None,
     ) -> None:
         self.settings = settings
@@ -109,7 +112,8 @@ class TelephonyHook:
         self.outcomes = Outcomes(provider=settings.provider_name, auth_field=settings.auth_field)
         self.replays: ReplayStore = replays if replays is not None else MemoryReplayStore()
         self.deadlines = deadlines or Deadlines()
-        self.fingerprints = Fingerprints.fresh()
+        # Replicas sharing a store share the key too (Settings.state_secret).
+        self.fingerprints = fingerprints or Fingerprints.fresh()
         # The caller → the gateway credential, in the configured auth modes (DESIGN.md 13).
         self.authenticator = authenticator or Authenticator.from_settings(settings)
 
@@ -137,6 +141,17 @@ class TelephonyHook:
         return Handled(answer, request, decision, trip)
 
     async def _send_once(self, credential: BasicCredential, send: Send, arrived: float) -> Trip:
+        try:
+            return await self._send_once_shared(credential, send, arrived)
+        except StateUnavailable:
+            # Fail open (DESIGN.md decision 6): an OTP that never arrives locks the user out,
+            # a rare duplicate costs one SMS. Raised only by the store, never after a send.
+            result = await self._send(None, None, credential, send, arrived)
+            return Trip(result, state_unavailable=True)
+
+    async def _send_once_shared(
+        self, credential: BasicCredential, send: Send, arrived: float
+    ) -> Trip:
         stamp = self.fingerprints.stamp(credential.header_value, send.sms)
         key = self.fingerprints.event_key(credential.application, send.sms.reference)
         reused = False
@@ -205,7 +220,10 @@ class TelephonyHook:
             result = GatewayNoAnswer("send_failed_unexpectedly")
         finally:
             if claim is not None and key is not None:
-                await self.replays.settle(key, claim, _remembered(result))
+                try:
+                    await self.replays.settle(key, claim, _remembered(result))
+                except StateUnavailable:
+                    pass  # the store counted and logged it; the SMS is not sent again
         return result
 
 

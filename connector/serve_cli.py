@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import shutil
 import sys
@@ -17,30 +18,22 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 HELP = "Serve the Okta telephony hook (POST /okta/telephony) against the EZITXT gateway."
 
-EPILOG = """\
-settings come from the environment (EZITXT_HOOK_*):
-  EZITXT_HOOK_GATEWAY_URL     EZITXT gateway base URL (required)
-  EZITXT_HOOK_AUTH_FIELD      header carrying Okta's credential (default Authorization)
-  EZITXT_HOOK_BUDGET_MS       answer within this many ms of arrival (default 2500)
-  EZITXT_HOOK_DEFAULT_REGION  region for numbers without a country code (default NZ)
-  EZITXT_HOOK_ALLOWED_REGIONS comma-separated regions SMS may go to (default: any)
-  EZITXT_HOOK_PROVIDER_NAME   provider named in answers to Okta (default EZITXT)
-  EZITXT_HOOK_MAX_BODY_BYTES  largest request body accepted (default 65536)
-  EZITXT_HOOK_LOG_FORMAT      json (default) or pretty
+# Stands in for the settings' list until the help is shown: the list is generated from the
+# settings models (connector/settings_help.py), imported only then, so other commands stay fast.
+EPILOG = "(settings: generated from connector.settings)"
 
-limits on client connections (EZITXT_HOOK_*):
-  EZITXT_HOOK_MAX_HEAD_BYTES   request line and headers together, at most (default 16384; 431)
-  EZITXT_HOOK_MAX_HEADERS      header fields in a request, at most (default 100; 431)
-  EZITXT_HOOK_HEADER_TIMEOUT_S first byte to end of headers, at most (default 5; then closed)
-  EZITXT_HOOK_IDLE_TIMEOUT_S   a new connection silent this long is closed (default 10)
-  EZITXT_HOOK_MAX_CONNECTIONS  open connections per worker (default 4096, lowered to fit the
-                               open-file limit; at the cap the longest-idle one is closed,
-                               or the new one gets 503)
-"""
+
+class _SettingsHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_text(self, text: str | None) -> None:
+        if text == EPILOG:
+            from connector.settings_help import settings_epilog
+
+            text = settings_epilog()
+        super().add_text(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.formatter_class = _SettingsHelpFormatter
     parser.epilog = EPILOG
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8401, help="port to bind (default 8401)")
@@ -56,6 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "timeout of Okta's client and of load balancers, so they never reuse one being closed)",
     )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    parser.add_argument(
+        "--allow-unshared-state",
+        action="store_true",
+        help="allow --workers above 1 without EZITXT_HOOK_REDIS_URL (each worker then "
+        "de-duplicates alone: a repeated eventId can send one SMS per worker)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.workers < 1:
         sys.stderr.write("ezitxt-okta serve: --workers must be at least 1\n")
+        return 2
+    refusal = unshared_state_refusal(args.workers, settings.redis_url, args.allow_unshared_state)
+    if refusal:
+        sys.stderr.write(f"ezitxt-okta serve: {refusal}\n")
         return 2
     logs.configure(settings.log_format)
     log_limits(raise_open_file_limit(), limits)
@@ -123,4 +126,32 @@ def _serve(uvicorn: Any, args: argparse.Namespace) -> None:
         ssl_keyfile=args.ssl_keyfile,
         timeout_keep_alive=args.keep_alive,
         timeout_graceful_shutdown=5,
+    )
+
+
+def unshared_state_refusal(workers: int, redis_url: str | None, allowed: bool) -> str | None:
+    """Why several workers may not start without shared state (DESIGN.md decision 6), or None.
+    Overridden with ``--allow-unshared-state``: then a logged warning."""
+    if workers <= 1 or redis_url is not None:
+        return None
+    if allowed:
+        from connector import logs
+
+        logs.configure("json")
+        logging.getLogger("ezitxt.connector").warning(
+            "unshared_state",
+            extra={
+                "fields": {
+                    "event": "unshared_state",
+                    "workers": workers,
+                    "detail": "EZITXT_HOOK_REDIS_URL is not set: each worker de-duplicates "
+                    "alone, a repeated eventId may send one SMS per worker",
+                }
+            },
+        )
+        return None
+    return (
+        f"--workers {workers} needs state shared between the workers: set "
+        "EZITXT_HOOK_REDIS_URL (and EZITXT_HOOK_STATE_SECRET), else a repeated Okta eventId "
+        "can send one SMS per worker; --allow-unshared-state starts anyway"
     )

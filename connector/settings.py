@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 import phonenumbers
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from connector.auth_settings import AuthSettings
 
 ENV_PREFIX = "EZITXT_HOOK_"
+# Read from the current folder when present; the process environment wins over it. Git-ignored:
+# it holds real values (``.env.example`` lists them all, with fake ones).
+ENV_FILE = ".env"
 
 # Okta waits 3 s for a telephony hook (CONTRACT.md §3); the answer must leave well before.
 OKTA_TIMEOUT_MS = 3000
+MIN_STATE_SECRET = 32
 
 
 class SettingsError(ValueError):
@@ -26,9 +31,14 @@ class SettingsError(ValueError):
 
 class Settings(AuthSettings):
     # The auth modes' settings (EZITXT_HOOK_AUTH_MODES, …) are AuthSettings' (auth_settings.py).
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=ENV_FILE, frozen=True, extra="ignore"
+    )
 
-    gateway_url: str = Field(description="Base URL of the EZITXT gateway (required).")
+    gateway_url: str = Field(
+        description="Base URL of the EZITXT gateway; plain http only to loopback unless "
+        "ALLOW_INSECURE_GATEWAY."
+    )
     auth_field: str = Field(
         "Authorization", min_length=1, description="Header holding Okta's credential."
     )
@@ -43,9 +53,15 @@ class Settings(AuthSettings):
         "",
         description="Comma-separated ISO regions SMS may go to (e.g. 'NZ,AU'); empty: any.",
     )
-    provider_name: str = Field("EZITXT", min_length=1, max_length=64)
-    max_body_bytes: int = Field(65536, ge=1024, le=1_048_576)
-    log_format: Literal["json", "pretty"] = "json"
+    provider_name: str = Field(
+        "EZITXT", min_length=1, max_length=64, description="Provider named in answers to Okta."
+    )
+    max_body_bytes: int = Field(
+        65536, ge=1024, le=1_048_576, description="Largest request body accepted (413 past it)."
+    )
+    log_format: Literal["json", "pretty"] = Field(
+        "json", description="One JSON line per call (json) or readable lines (pretty)."
+    )
     gateway_pool_size: int = Field(
         512, ge=1, le=10_000, description="Open connections to the gateway, at most."
     )
@@ -58,6 +74,17 @@ class Settings(AuthSettings):
     allow_insecure_gateway: bool = Field(
         False,
         description="Allow plain http to a non-loopback gateway (credentials travel in clear).",
+    )
+    # Shared state between replicas (connector/state.py, README "Deployment").
+    redis_url: str | None = Field(
+        None, description="redis://, rediss:// or unix:// URL of the state shared by replicas."
+    )
+    state_secret: SecretStr | None = Field(
+        None, description="Key of the digests kept in Redis; the same on every replica."
+    )
+    state_secret_file: Path | None = Field(None, description="A file holding state_secret.")
+    redis_timeout_ms: int = Field(
+        250, ge=10, le=1000, description="Connect and socket timeout of each Redis call."
     )
     metrics_port: int | None = Field(
         None,
@@ -108,6 +135,50 @@ class Settings(AuthSettings):
                     "credentials in clear; use https or set EZITXT_HOOK_ALLOW_INSECURE_GATEWAY=true"
                 )
         return self
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_is_redis(cls, value: str | None) -> str | None:
+        # The message never quotes the URL: it may carry the password.
+        if value is None or not value.strip():
+            return None
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _shared_state_has_its_secret(self) -> Settings:
+        if self.state_secret is not None and self.state_secret_file is not None:
+            raise ValueError(
+                "set EZITXT_HOOK_STATE_SECRET or EZITXT_HOOK_STATE_SECRET_FILE, not both"
+            )
+        if self.redis_url is not None and self.state_secret_value is None:
+            # Replicas must compute the same keys and stamps for an event; the key is not kept
+            # in Redis, so that reading Redis alone cannot test guessed passwords or OTPs.
+            raise ValueError(
+                "EZITXT_HOOK_REDIS_URL is set: EZITXT_HOOK_STATE_SECRET (or "
+                "EZITXT_HOOK_STATE_SECRET_FILE) must be set too, the same on every replica, "
+                f"at least {MIN_STATE_SECRET} characters"
+            )
+        secret = self.state_secret_value
+        if secret is not None and len(secret) < MIN_STATE_SECRET:
+            raise ValueError(
+                f"EZITXT_HOOK_STATE_SECRET: at least {MIN_STATE_SECRET} characters "
+                "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return self
+
+    @property
+    def state_secret_value(self) -> str | None:
+        if self.state_secret is not None:
+            return self.state_secret.get_secret_value()
+        if self.state_secret_file is not None:
+            try:
+                return self.state_secret_file.read_text().strip()
+            except OSError as exc:
+                message = f"EZITXT_HOOK_STATE_SECRET_FILE: cannot read it ({exc.strerror})"
+                raise ValueError(message) from None
+        return None
 
     @property
     def allowed_region_set(self) -> frozenset[str]:

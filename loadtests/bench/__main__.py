@@ -74,6 +74,12 @@ BENCHMARKS = (
         r"^\| fast / plain .*",
     ),
     Benchmark(
+        "replica_state",
+        "hook with the Redis replay store vs the memory store, 1 worker (target: >= 70%)",
+        ("--duration", "3", "--rounds", "1"),
+        r"^\| (redis / memory|Redis CPU per hook call|Redis memory per 100,000 events) .*",
+    ),
+    Benchmark(
         "token_check",
         "auth modes per call: passthrough wrapper, oauth token first check vs repeat",
         ("--number", "500"),

@@ -66,6 +66,13 @@ def hook_instant_gateway() -> Starlette:
     return create_app(settings, gateway=InstantGateway())
 
 
+def hook_instant_gateway_env() -> Starlette:
+    """``hook_instant_gateway`` with the rest of its settings from ``EZITXT_HOOK_*`` (the
+    replay store in Redis when ``EZITXT_HOOK_REDIS_URL`` is set)."""
+    settings = load_settings(os.environ, gateway_url="http://127.0.0.1:9")
+    return create_app(settings, gateway=InstantGateway())
+
+
 def hook_http_gateway() -> Starlette:
     settings = load_settings({}, gateway_url=os.environ["BENCH_GATEWAY_URL"])
     return create_app(settings)

@@ -165,6 +165,10 @@ class Stack:
         )  # fmt: skip
         connector_args = ["serve", "--host", HOST, "--port", connector_port]
         connector_args += ["--workers", str(self._workers), *level]
+        if self._workers > 1 and "EZITXT_HOOK_REDIS_URL" not in self._connector_env:
+            # The local stack has no Redis: its workers de-duplicate each alone (README
+            # "Deployment"), which serve refuses unless told.
+            connector_args.append("--allow-unshared-state")
         if self.tls:
             connector_args += ["--ssl-certfile", str(self.tls.cert_pem)]
             connector_args += ["--ssl-keyfile", str(self.tls.key_pem)]

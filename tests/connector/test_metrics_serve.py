@@ -47,6 +47,9 @@ def wait_ready(process: subprocess.Popen[bytes], url: str) -> None:
     raise AssertionError(f"{url} did not answer")
 
 
+SERVE = [CLI, "serve", "--host", "127.0.0.1"]
+
+
 @pytest.mark.slow
 def test_two_workers_are_summed_on_the_metrics_port_and_the_folder_is_removed(
     gateway_url: str,
@@ -61,7 +64,8 @@ def test_two_workers_are_summed_on_the_metrics_port_and_the_folder_is_removed(
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     process = subprocess.Popen(
-        [CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        # No Redis here: each worker de-duplicating alone is fine for counting metrics.
+        [*SERVE, "--port", str(port), "--workers", "2", "--allow-unshared-state"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

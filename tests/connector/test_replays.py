@@ -1,4 +1,7 @@
-"""One SMS per Okta event: repeats of an eventId get the first answer, never a second send."""
+"""One SMS per Okta event: repeats of an eventId get the first answer, never a second send.
+
+The tests taking ``stores`` run twice: with the memory store and with the Redis store on a real
+``redis-server`` (tests/connector/conftest.py), which must keep exactly the same semantics."""
 
 from __future__ import annotations
 
@@ -15,16 +18,15 @@ from connector.errors import GatewayUnavailable
 from connector.gateway import GatewayReceipt, OutboundSms
 from connector.hook import HookCall, TelephonyHook
 from connector.replays import SWEEP_EVERY, Held, InFlight, MemoryReplayStore, Owned, Stamp
-from connector.settings import load_settings
-from connector.validation import RequestValidator
 from tests.connector import payloads
 from tests.connector.fakes import FakeGateway
+from tests.connector.stores import Stores
 from tests.contract import command_value, okta_answer
 
 
 def new_hook(gateway: FakeGateway) -> TelephonyHook:
-    settings = load_settings({}, gateway_url="http://127.0.0.1:9")
-    return TelephonyHook(settings, gateway, RequestValidator())
+    """The hook over the memory store (the store-specific tests of its window and bound)."""
+    return Stores(None).hook(gateway)
 
 
 async def call(
@@ -34,62 +36,62 @@ async def call(
     return handled.answer
 
 
-def test_a_repeated_event_gets_the_first_answer_and_no_second_sms() -> None:
+def test_a_repeated_event_gets_the_first_answer_and_no_second_sms(stores: Stores) -> None:
     gateway = FakeGateway()
     body = payloads.body()
 
     async def main() -> tuple[Answer, Answer]:
-        hook = new_hook(gateway)
+        hook = stores.hook(gateway)
         return await call(hook, body), await call(hook, body)
 
-    first, second = asyncio.run(main())
+    first, second = stores.run(main())
     assert len(gateway.calls) == 1
     assert second.outcome == "replayed" and first.outcome == "sent"
     assert second.body == first.body and second.http_status == 200
     assert command_value(okta_answer(second.body))["status"] == "SUCCESSFUL"
 
 
-def test_concurrent_repeats_wait_for_the_first_and_send_once() -> None:
+def test_concurrent_repeats_wait_for_the_first_and_send_once(stores: Stores) -> None:
     gateway = FakeGateway(delay_s=0.1)
     body = payloads.body()
 
     async def main() -> list[Answer]:
-        hook = new_hook(gateway)
+        hook = stores.hook(gateway)
         return list(await asyncio.gather(*(call(hook, body) for _ in range(5))))
 
-    results = asyncio.run(main())
+    results = stores.run(main())
     assert len(gateway.calls) == 1
     assert len({r.body for r in results}) == 1
     assert sorted(r.outcome for r in results) == ["replayed"] * 4 + ["sent"]
 
 
-def test_a_repeat_after_a_failure_that_sent_nothing_tries_again() -> None:
+def test_a_repeat_after_a_failure_that_sent_nothing_tries_again(stores: Stores) -> None:
     gateway = FakeGateway(GatewayUnavailable("gateway_http_503", http_status=503))
     body = payloads.body()
 
     async def main() -> tuple[Answer, Answer]:
-        hook = new_hook(gateway)
+        hook = stores.hook(gateway)
         first = await call(hook, body)
         gateway.outcome = None  # the gateway is back
         return first, await call(hook, body)
 
-    first, second = asyncio.run(main())
+    first, second = stores.run(main())
     assert first.http_status == 503
     assert second.outcome == "sent"
     assert len(gateway.calls) == 2
 
 
-def test_the_same_event_id_from_another_application_is_its_own_event() -> None:
+def test_the_same_event_id_from_another_application_is_its_own_event(stores: Stores) -> None:
     gateway = FakeGateway()
     document = payloads.request()
     other = "Basic " + base64.b64encode(b"other-app:pw").decode()
 
     async def main() -> None:
-        hook = new_hook(gateway)
+        hook = stores.hook(gateway)
         await call(hook, json.dumps(document).encode())
         await call(hook, json.dumps(document).encode(), other)
 
-    asyncio.run(main())
+    stores.run(main())
     assert len(gateway.calls) == 2
 
 
@@ -123,9 +125,9 @@ def test_failures_that_sent_nothing_are_not_remembered() -> None:
     assert len(store) == 1  # only the new claim
 
 
-def test_a_claim_while_the_first_call_is_out_waits_for_its_result() -> None:
+def test_a_claim_while_the_first_call_is_out_waits_for_its_result(stores: Stores) -> None:
     async def main() -> tuple[object, object]:
-        store = MemoryReplayStore()
+        store = stores.store()
         first = await store.claim(key(1), STAMP)
         assert isinstance(first, Owned)
         second = await store.claim(key(1), STAMP)
@@ -135,7 +137,7 @@ def test_a_claim_while_the_first_call_is_out_waits_for_its_result() -> None:
         await store.settle(key(1), first, RECEIPT)
         return await waiting, await store.claim(key(1), STAMP)
 
-    waited, third = asyncio.run(main())
+    waited, third = stores.run(main())
     assert waited == RECEIPT and third == Held(STAMP, RECEIPT)
 
 
@@ -154,26 +156,26 @@ class BrokenGateway(FakeGateway):
         raise AssertionError("the hook's deadline did not end the call")
 
 
-def test_an_error_after_the_send_started_is_pending_and_never_sent_again() -> None:
+def test_an_error_after_the_send_started_is_pending_and_never_sent_again(stores: Stores) -> None:
     gateway = BrokenGateway(RuntimeError("a bug in the client"))
     body = payloads.body()
 
     async def main() -> tuple[Answer, Answer]:
-        hook = new_hook(gateway)
+        hook = stores.hook(gateway)
         return await call(hook, body), await call(hook, body)
 
-    first, second = asyncio.run(main())
+    first, second = stores.run(main())
     assert command_value(okta_answer(first.body))["status"] == "PENDING"
     assert second.outcome == "replayed" and second.body == first.body
     assert len(gateway.calls) == 1
 
 
-def test_a_call_cancelled_while_sending_leaves_maybe_sent_behind() -> None:
+def test_a_call_cancelled_while_sending_leaves_maybe_sent_behind(stores: Stores) -> None:
     gateway = BrokenGateway()
     body = payloads.body()
 
     async def main() -> Answer:
-        hook = new_hook(gateway)
+        hook = stores.hook(gateway)
         first = asyncio.ensure_future(call(hook, body))
         await asyncio.sleep(0.05)
         first.cancel()  # a server shutting down, say
@@ -182,19 +184,18 @@ def test_a_call_cancelled_while_sending_leaves_maybe_sent_behind() -> None:
         gateway.failure = AssertionError("sent twice")
         return await call(hook, body)
 
-    again = asyncio.run(main())
+    again = stores.run(main())
     assert again.outcome == "replayed"
     assert command_value(okta_answer(again.body))["status"] == "PENDING"
     assert len(gateway.calls) == 1
 
 
-def test_repeats_waiting_on_a_deaf_gateway_are_pending_inside_the_budget() -> None:
+def test_repeats_waiting_on_a_deaf_gateway_are_pending_inside_the_budget(stores: Stores) -> None:
     gateway = BrokenGateway()
     body = payloads.body()
 
     async def main() -> tuple[list[Answer], float]:
-        settings = load_settings({}, gateway_url="http://127.0.0.1:9", budget_ms=300)
-        hook = TelephonyHook(settings, gateway, RequestValidator())
+        hook = stores.hook(gateway, budget_ms=300)
         started = time.monotonic()
         try:
             answers = await asyncio.gather(*(call(hook, body) for _ in range(4)))
@@ -202,7 +203,7 @@ def test_repeats_waiting_on_a_deaf_gateway_are_pending_inside_the_budget() -> No
             await hook.deadlines.close()
         return list(answers), time.monotonic() - started
 
-    answers, elapsed = asyncio.run(main())
+    answers, elapsed = stores.run(main())
     assert {command_value(okta_answer(a.body))["status"] for a in answers} == {"PENDING"}
     assert sorted(a.outcome for a in answers) == ["pending"] + ["replayed"] * 3
     assert len(gateway.calls) == 1
