@@ -33,16 +33,22 @@ class AuthSettings(BaseSettings):
         None,
         description="JSON object: exact header value Okta sends → EZITXT Authentication Secret.",
     )
-    static_secrets_file: str | None = None
+    static_secrets_file: str | None = Field(
+        None, description="A file holding STATIC_SECRETS (a mounted secret); set one of the two."
+    )
     oauth_issuer: str | None = Field(
         None, description="Okta authorization server, e.g. https://org.okta.com/oauth2/default."
     )
-    oauth_audience: str = Field("api://default", min_length=1)
+    oauth_audience: str = Field(
+        "api://default", min_length=1, description="The aud every token must carry."
+    )
     oauth_scope: str | None = Field(None, description="Scope every token must hold.")
     oauth_clients: SecretStr | None = Field(
         None, description="JSON object: Okta client id (cid) → EZITXT Authentication Secret."
     )
-    oauth_clients_file: str | None = None
+    oauth_clients_file: str | None = Field(
+        None, description="A file holding OAUTH_CLIENTS (a mounted secret); set one of the two."
+    )
 
     @model_validator(mode="before")
     @classmethod

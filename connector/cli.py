@@ -95,11 +95,20 @@ def load(command: Command) -> ModuleType | Unavailable:
         return Unavailable(command, error)
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml), or ``unknown`` in a bare tree."""
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ezitxt-okta",
         description="Okta telephony inline hook for EZITXT, and its local mock stack.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in discover():
         module = load(command)

@@ -18,34 +18,22 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 HELP = "Serve the Okta telephony hook (POST /okta/telephony) against the EZITXT gateway."
 
-EPILOG = """\
-settings come from the environment (EZITXT_HOOK_*):
-  EZITXT_HOOK_GATEWAY_URL     EZITXT gateway base URL (required)
-  EZITXT_HOOK_AUTH_FIELD      header carrying Okta's credential (default Authorization)
-  EZITXT_HOOK_BUDGET_MS       answer within this many ms of arrival (default 2500)
-  EZITXT_HOOK_DEFAULT_REGION  region for numbers without a country code (default NZ)
-  EZITXT_HOOK_ALLOWED_REGIONS comma-separated regions SMS may go to (default: any)
-  EZITXT_HOOK_PROVIDER_NAME   provider named in answers to Okta (default EZITXT)
-  EZITXT_HOOK_MAX_BODY_BYTES  largest request body accepted (default 65536)
-  EZITXT_HOOK_LOG_FORMAT      json (default) or pretty
-  EZITXT_HOOK_REDIS_URL       redis://, rediss:// or unix:// URL of the state replicas share
-                              (required with --workers above 1)
-  EZITXT_HOOK_STATE_SECRET    key of what is kept in Redis, the same on every replica
-                              (or EZITXT_HOOK_STATE_SECRET_FILE); required with REDIS_URL
+# Stands in for the settings' list until the help is shown: the list is generated from the
+# settings models (connector/settings_help.py), imported only then, so other commands stay fast.
+EPILOG = "(settings: generated from connector.settings)"
 
-limits on client connections (EZITXT_HOOK_*):
-  EZITXT_HOOK_MAX_HEAD_BYTES   request line and headers together, at most (default 16384; 431)
-  EZITXT_HOOK_MAX_HEADERS      header fields in a request, at most (default 100; 431)
-  EZITXT_HOOK_HEADER_TIMEOUT_S first byte to end of headers, at most (default 5; then closed)
-  EZITXT_HOOK_IDLE_TIMEOUT_S   a new connection silent this long is closed (default 10)
-  EZITXT_HOOK_MAX_CONNECTIONS  open connections per worker (default 4096, lowered to fit the
-                               open-file limit; at the cap the longest-idle one is closed,
-                               or the new one gets 503)
-"""
+
+class _SettingsHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_text(self, text: str | None) -> None:
+        if text == EPILOG:
+            from connector.settings_help import settings_epilog
+
+            text = settings_epilog()
+        super().add_text(text)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.formatter_class = _SettingsHelpFormatter
     parser.epilog = EPILOG
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8401, help="port to bind (default 8401)")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from connector.settings import ENV_PREFIX, SettingsError
+from connector.settings import ENV_FILE, ENV_PREFIX, SettingsError
 
 # Sockets and files a worker needs besides client connections: the listening socket, log
 # pipes, the event loop's own descriptors, the gateway connections of calls in flight.
@@ -20,7 +20,9 @@ RESERVED_FILES = 64
 
 
 class ServerLimits(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=ENV_FILE, frozen=True, extra="ignore"
+    )
 
     max_head_bytes: int = Field(
         16384,

@@ -16,6 +16,9 @@ from pydantic_settings import SettingsConfigDict
 from connector.auth_settings import AuthSettings
 
 ENV_PREFIX = "EZITXT_HOOK_"
+# Read from the current folder when present; the process environment wins over it. Git-ignored:
+# it holds real values (``.env.example`` lists them all, with fake ones).
+ENV_FILE = ".env"
 
 # Okta waits 3 s for a telephony hook (CONTRACT.md §3); the answer must leave well before.
 OKTA_TIMEOUT_MS = 3000
@@ -28,9 +31,14 @@ class SettingsError(ValueError):
 
 class Settings(AuthSettings):
     # The auth modes' settings (EZITXT_HOOK_AUTH_MODES, …) are AuthSettings' (auth_settings.py).
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=ENV_FILE, frozen=True, extra="ignore"
+    )
 
-    gateway_url: str = Field(description="Base URL of the EZITXT gateway (required).")
+    gateway_url: str = Field(
+        description="Base URL of the EZITXT gateway; plain http only to loopback unless "
+        "ALLOW_INSECURE_GATEWAY."
+    )
     auth_field: str = Field(
         "Authorization", min_length=1, description="Header holding Okta's credential."
     )
@@ -45,9 +53,15 @@ class Settings(AuthSettings):
         "",
         description="Comma-separated ISO regions SMS may go to (e.g. 'NZ,AU'); empty: any.",
     )
-    provider_name: str = Field("EZITXT", min_length=1, max_length=64)
-    max_body_bytes: int = Field(65536, ge=1024, le=1_048_576)
-    log_format: Literal["json", "pretty"] = "json"
+    provider_name: str = Field(
+        "EZITXT", min_length=1, max_length=64, description="Provider named in answers to Okta."
+    )
+    max_body_bytes: int = Field(
+        65536, ge=1024, le=1_048_576, description="Largest request body accepted (413 past it)."
+    )
+    log_format: Literal["json", "pretty"] = Field(
+        "json", description="One JSON line per call (json) or readable lines (pretty)."
+    )
     gateway_pool_size: int = Field(
         512, ge=1, le=10_000, description="Open connections to the gateway, at most."
     )

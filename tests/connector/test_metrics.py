@@ -4,6 +4,7 @@ label value of the exposition is scanned for numbers, eventIds and users."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -244,3 +245,31 @@ def test_metrics_on_their_own_port_leave_the_hook_port_answering_okta_404(
     assert response.status_code == 404
     okta_answer(response.content)  # the schema's error object, as for any unknown path
     assert b"ezitxt_hook_calls" not in response.content
+
+
+def test_auth_mode_refusals_are_counted_by_their_reason(
+    gateway: tuple[StandInGateway, str],
+) -> None:
+    okta_sends = "Basic " + base64.b64encode(b"okta:static-secret").decode()
+    settings = load_settings(
+        {},
+        gateway_url=gateway[1],
+        auth_modes="static",
+        static_secrets=json.dumps({okta_sends: payloads.AUTHORIZATION}),
+    )
+    name = "ezitxt_hook_auth_refusals_total"
+    with serve(create_app(settings)) as url:
+        before = scrape(url)
+        refused = post(url, payloads.body())  # the gateway's secret is not the one Okta holds
+        accepted = post(url, payloads.body(), Authorization=okta_sends)
+        after = scrape(url)
+    assert refused.status_code == 401 and accepted.status_code == 200
+    assert (
+        value(after, name, reason="unknown_secret") - value(before, name, reason="unknown_secret")
+        == 1
+    )
+    assert (
+        sum(v for k, v in after.items() if k[0] == name)
+        - sum(v for k, v in before.items() if k[0] == name)
+        == 1
+    )
