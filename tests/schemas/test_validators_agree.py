@@ -42,7 +42,14 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=6,
 )
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# hypothesis-jsonschema filters its own drafts against the request schema's patterns and its
+# string-or-integer fields (phoneNumber, otpCode); on some seeds that trips filter_too_much
+# (seen on main: 9 generated, 50 filtered), which says nothing about the two validators' verdicts.
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 def mutate(document: Any, draw: st.DrawFn) -> Any:
