@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from connector import logs, metrics, refusals
+from connector import heap, logs, metrics, refusals
 from connector.endpoint import HOOK_PATHS, HookEndpoint, HookFastPath
 from connector.gateway import EzitxtGateway, Gateway
 from connector.hook import TelephonyHook
@@ -46,9 +46,11 @@ def create_app(
     *,
     gateway: Gateway | None = None,
     call_log: logs.CallLog | None = None,
+    settle_heap: bool = True,
 ) -> Starlette:
     """The hook app. ``gateway`` defaults to the aiohttp adapter for ``settings.gateway_url``,
-    ``call_log`` to one JSON (or pretty) line per call on stdout."""
+    ``call_log`` to one JSON (or pretty) line per call on stdout. ``settle_heap``: tune the
+    garbage collector once started (``connector.heap``; off only for its A/B)."""
     settings = settings or load_settings()
     logs.configure(settings.log_format)
     owned = None
@@ -95,6 +97,8 @@ def create_app(
                 }
             },
         )
+        if settle_heap:
+            heap.settle()  # last: the start-up heap is complete
         try:
             yield
         finally:

@@ -9,12 +9,15 @@ replaced in-process by one that accepts at once, so only the connector's own wor
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import itertools
 import logging
 import os
 import time
 import types
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.applications import Starlette
@@ -141,6 +144,27 @@ def hook_timer_per_call() -> Starlette:
 
 def hook_logging_call_log() -> Starlette:
     return hook_with(call_log=LoggingCallLog())
+
+
+def hook_gc_default() -> Starlette:
+    """The hook with Python's garbage collector as it comes (no ``connector.heap.settle``)."""
+    return hook_with(settle_heap=False)
+
+
+def hook_gc_frozen_only() -> Starlette:
+    """The hook with its start-up heap frozen, the collector's thresholds left as they come."""
+    app = hook_with(settle_heap=False)
+    started = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with started(app):
+            gc.collect()
+            gc.freeze()
+            yield
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 def hook_via_router(**parts: Any) -> Starlette:

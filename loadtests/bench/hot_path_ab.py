@@ -33,6 +33,8 @@ VARIANTS = {
     "hook, asyncio.timeout per step": "loadtests.bench.apps:hook_timer_per_call",
     "hook, log line through logging": "loadtests.bench.apps:hook_logging_call_log",
     "hook, through Starlette's router": "loadtests.bench.apps:hook_via_router",
+    "hook, gc as Python's default": "loadtests.bench.apps:hook_gc_default",
+    "hook, gc frozen, default thresholds": "loadtests.bench.apps:hook_gc_frozen_only",
 }
 BASELINE = "hook at --baseline-dir"
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")

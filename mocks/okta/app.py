@@ -13,6 +13,7 @@ from starlette.routing import Mount
 from mocks.common.http import exception_handlers
 from mocks.okta import (
     defaults,
+    routes_authenticators,
     routes_hook_keys,
     routes_hooks,
     routes_logs,
@@ -96,6 +97,7 @@ def create_app(
             *routes_oauth.ROUTES,
             *routes_users.ROUTES,
             *routes_logs.ROUTES,
+            *routes_authenticators.ROUTES,
             *routes_mock.ROUTES,
             *signin_routes.ROUTES,
             Mount(

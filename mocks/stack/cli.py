@@ -52,6 +52,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default var/stack-<port base>); one running stack per folder",
     )
     parser.add_argument("--no-demo", action="store_true", help="skip the demo sign-in")
+    parser.add_argument(
+        "--auth",
+        choices=("header", "oauth"),
+        default="header",
+        help="how Okta authenticates to the connector: the EZITXT secret in a header "
+        "(pass-through), or an OAuth 2.0 access token from mock Okta's authorization server "
+        "(default %(default)s)",
+    )
     parser.add_argument("--http", action="store_true", help="plain HTTP everywhere (for load runs)")
     parser.add_argument(
         "--fresh",
@@ -206,6 +214,7 @@ def start(args: argparse.Namespace) -> int:
         api_token=args.api_token,
         console_user=args.console_user,
         console_password=args.console_password,
+        auth=args.auth,
     )
     code = 0
     _say(f"Starting the stack in {folder} ...")
@@ -215,7 +224,12 @@ def start(args: argparse.Namespace) -> int:
         _say(f"  connector    {stack.urls.connector}  (hook {stack.urls.hook})")
         _say(f"  mock Okta    {stack.urls.okta}")
         _say("Setup, as the guide says:")
-        wired = wiring.wire(stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=_say)
+        wired = wiring.wire(
+            stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=_say, auth=args.auth
+        )
+        if wired.connector_env():
+            _say("6. Connector: auth mode oauth (issuer, scope, client -> EZITXT secret); restart")
+            stack.configure_connector(wired.connector_env())
         if not args.no_demo:
             demo.sign_in(
                 stack.urls.ezitxt,
@@ -230,7 +244,10 @@ def start(args: argparse.Namespace) -> int:
         phase["serving"] = True
 
         def rewire() -> None:
-            wiring.wire(stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=_indented)
+            again = wiring.wire(
+                stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=_indented, auth=args.auth
+            )
+            stack.configure_connector(again.connector_env())
 
         supervisor = Supervisor(stack, say=_say, rewire=rewire, restart=not args.no_restart)
         while not stop.wait(0.5):

@@ -84,7 +84,9 @@ class Stack:
         connector_env: dict[str, str] | None = None,
         console_user: str = DEMO_CONSOLE_USER,
         console_password: str = DEMO_CONSOLE_PASSWORD,
+        auth: str = "header",
     ) -> None:
+        self.auth = auth
         self.console_user = console_user
         self.console_password = console_password
         self.http = http
@@ -187,6 +189,8 @@ class Stack:
         okta_args += ["--hook-timeout", str(self._hook_timeout_s)]
         okta_args += ["--fallback-limit", str(self._fallback_limit), *level]
         okta_args += ["--ca-file", str(self.tls.ca_pem)] if self.tls else ["--allow-http"]
+        if self.tls and self.auth == "oauth":
+            okta_args += ["--allow-http"]  # its own token URL is plain http on loopback
         okta = ServerProcess(
             "mock Okta",
             okta_args,
@@ -214,6 +218,16 @@ class Stack:
             time.sleep(0.1)
         server.start(note=f"restarted by the stack after it ended ({server.exit_status})")
         server.wait_ready()
+
+    def configure_connector(self, env: dict[str, str]) -> None:
+        """Start the connector again with ``env`` added (the OAuth settings exist only once
+        mock Okta's client and EZITXT's password are made) and wait until it answers."""
+        connector = self.server("connector")
+        if all(connector.env.get(k) == v for k, v in env.items()):
+            return
+        connector.stop()
+        connector.env.update(env)
+        self.restart(connector)
 
     def info(self) -> StackInfo:
         return StackInfo(

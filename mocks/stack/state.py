@@ -57,6 +57,7 @@ class StackInfo:
     ca_file: str | None
     challenge_interval_s: float
     children: dict[str, int] = field(default_factory=dict)
+    application: str = "okta-inline-hook"  # the EZITXT application the stack wires
 
     def exports(self) -> list[str]:
         """``export`` lines for the QA guide's variables, ready to paste into a shell."""

@@ -4,7 +4,8 @@
 2. EZITXT: Generate New Password (shown once).
 3. EZITXT: read the Okta Setup Values: URL, Authentication Field, Authentication Secret.
 4. Okta: Workflow > Inline Hooks > Add Inline Hook > Telephony, authentication "HTTP headers",
-   with those three values.
+   with those three values; or, with ``auth="oauth"``, "OAuth 2.0" with a service app of the
+   org's authorization server (``mocks.stack.oauth_wiring``).
 5. Okta: a demo user with a NZ mobile number.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from mocks.stack import oauth_wiring
 from mocks.stack.clients import Api, okta_api
 
 APPLICATION = "okta-inline-hook"
@@ -39,6 +41,13 @@ class Wiring:
     auth_secret: str  # the Authentication Secret, as Okta holds it
     hook_id: str
     user: dict[str, Any]
+    oauth: oauth_wiring.OAuthClient | None = None
+
+    def connector_env(self) -> dict[str, str]:
+        """The connector settings this wiring needs: none for header auth (pass-through)."""
+        if self.oauth is None:
+            return {}
+        return oauth_wiring.connector_env(self.oauth, self.auth_secret)
 
 
 def hidden(secret: str) -> str:
@@ -83,6 +92,7 @@ def wire(
     say: Say,
     application: str = APPLICATION,
     user: dict[str, Any] | None = None,
+    auth: str = "header",
 ) -> Wiring:
     ezitxt = Api(ezitxt_url)
     okta = okta_api(okta_url, api_token)
@@ -100,11 +110,17 @@ def wire(
         say(f"   URL:                   {values['url']}")
         say(f"   Authentication Field:  {values['authenticationField']}")
         say(f"   Authentication Secret: {hidden(values['authenticationSecret'])}")
-        say("4. Okta > Workflow > Inline Hooks > Add Inline Hook > Telephony (HTTP headers)")
-        hook = okta.call(
-            "create telephony inline hook", "POST", "/api/v1/inlineHooks",
-            json=telephony_hook_body(HOOK_NAME, values),
-        )  # fmt: skip
+        client = None
+        body = telephony_hook_body(HOOK_NAME, values)
+        if auth == "oauth":
+            client = oauth_wiring.create_client(okta, okta_url)
+            say(f"4. Okta > Security > API > {oauth_wiring.SERVER}: scope {oauth_wiring.SCOPE};")
+            say(f"   Applications > service app {client.client_id} (client_secret_post)")
+            say("   Workflow > Inline Hooks > Add Inline Hook > Telephony (OAuth 2.0)")
+            body = oauth_wiring.oauth_hook_body(HOOK_NAME, values, client)
+        else:
+            say("4. Okta > Workflow > Inline Hooks > Add Inline Hook > Telephony (HTTP headers)")
+        hook = okta.call("create telephony inline hook", "POST", "/api/v1/inlineHooks", json=body)
         say(f"   '{hook['name']}' {hook['id']} {hook['status']} -> {values['url']}")
         profile = user or DEMO_USER
         say(f"5. Okta > Directory > People > Add Person: {profile['login']}")
@@ -120,6 +136,7 @@ def wire(
             auth_secret=values["authenticationSecret"],
             hook_id=hook["id"],
             user=created_user,
+            oauth=client,
         )
     finally:
         ezitxt.close()

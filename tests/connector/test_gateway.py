@@ -119,6 +119,35 @@ def test_a_retry_that_succeeds_sends_once() -> None:
     assert gateway.accepts == 1 and len(gateway.requests) == 1
 
 
+def test_a_connect_that_hangs_is_unavailable_not_pending() -> None:
+    """A timeout while connecting (the request never left) is "nothing sent", 503, never the
+    PENDING of a timeout after sending: the client tells them apart by aiohttp's error type."""
+
+    async def run() -> tuple[GatewayReceipt | GatewayError, int]:
+        loop = asyncio.get_running_loop()
+        connects = 0
+
+        async def hang(*args: Any) -> None:
+            nonlocal connects
+            connects += 1
+            await asyncio.sleep(5)
+
+        loop.sock_connect = hang  # type: ignore[method-assign]
+        gateway = EzitxtGateway(f"http://127.0.0.1:{free_port()}")
+        await gateway.open()
+        try:
+            return await gateway.send(SMS, authorization="Basic eDp5", timeout_s=0.4), connects
+        except GatewayError as exc:
+            return exc, connects
+        finally:
+            await gateway.close()
+
+    outcome, connects = asyncio.run(asyncio.wait_for(run(), 3.0))
+    assert isinstance(outcome, GatewayUnavailable)
+    assert outcome.reason == "gateway_connect_timeout"
+    assert connects == 1  # no room left in 0.4 s for a retry
+
+
 @pytest.fixture(scope="module")
 def untrusted_tls() -> ssl.SSLContext:
     """A server context whose certificate comes from a CA the client has never heard of."""

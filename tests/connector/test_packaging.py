@@ -51,14 +51,34 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
+# The admin tools (doctor, register, rotate) are synchronous HTTP clients: requests, their own
+# `admin` extra; never the mocks.
+ADMIN = ROOT / "connector" / "admin"
+
+
 def test_no_connector_module_imports_the_mocks_tests_or_load_tests() -> None:
     offenders = {
         f"{path.relative_to(ROOT)}: {module}"
         for path in sorted((ROOT / "connector").rglob("*.py"))
         for module in imported_modules(path)
         if module.partition(".")[0] in {"mocks", "tests", "loadtests", *MOCKS_ONLY_MODULES}
+        and not (path.is_relative_to(ADMIN) and module.partition(".")[0] == "requests")
     }
     assert not offenders
+
+
+def test_the_admin_tools_import_without_the_mocks() -> None:
+    done = run_without(
+        ("mocks", "trustme", "jinja2", "itsdangerous", "multipart", "python_multipart"),
+        """
+import importlib, pkgutil, connector.admin
+for module in pkgutil.walk_packages(connector.admin.__path__, "connector.admin."):
+    importlib.import_module(module.name)
+print("ok", sorted(m for m in sys.modules if m.partition(".")[0] == "mocks"))
+""",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("ok []")
 
 
 def test_runtime_dependencies_leave_the_mocks_needs_to_their_extra() -> None:
@@ -79,7 +99,7 @@ def test_every_connector_module_and_serve_help_work_without_mocks_and_their_extr
         """
 import importlib, pkgutil, connector
 for module in pkgutil.walk_packages(connector.__path__, "connector."):
-    if module.name != "connector.__main__":
+    if module.name != "connector.__main__" and not module.name.startswith("connector.admin."):
         importlib.import_module(module.name)
 from connector.cli import main
 try:

@@ -14,17 +14,27 @@ from mocks.okta.hook_rules import TELEPHONY
 from mocks.okta.hooks import InlineHook
 
 # Authentication types, as the console offers them: (value, label, channel type, available).
-# OAuth 2.0 is a later issue's: it will add its fields here and an OAUTH channel config below.
+# OAuth 2.0 (issue 12) is an OAUTH channel: client authentication, client id, the write-only
+# client secret or a hook key, token URL and scope (CONTRACT.md §7).
 HTTP_HEADERS = "HEADER"
 OAUTH2 = "OAUTH2"
 AUTH_TYPES = [
     (HTTP_HEADERS, "HTTP headers", "HTTP", True),
-    (OAUTH2, "OAuth 2.0", "OAUTH", False),
+    (OAUTH2, "OAuth 2.0", "OAUTH", True),
+]
+CLIENT_AUTH_TYPES = [
+    ("client_secret_post", "Use client secret"),
+    ("private_key_jwt", "Use private key"),
 ]
 BLANK_HEADER_ROWS = 2
 
 # Where an errorCause's path (``channel.config.uri: …``) belongs on the form; longest first.
 FIELD_OF_PATH = [
+    ("channel.config.clientSecret", "oauth_client_secret"),
+    ("channel.config.clientId", "oauth_client_id"),
+    ("channel.config.hookKeyId", "oauth_hook_key_id"),
+    ("channel.config.tokenUrl", "oauth_token_url"),
+    ("channel.config.authType", "oauth_auth_type"),
     ("channel.config.authScheme.value", "auth_secret"),
     ("channel.config.authScheme.key", "auth_field"),
     ("channel.config.authScheme", "auth_field"),
@@ -43,6 +53,12 @@ class HookForm:
     auth_field: str = "Authorization"
     auth_secret: str = ""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    oauth_auth_type: str = "client_secret_post"
+    oauth_client_id: str = ""
+    oauth_client_secret: str = ""
+    oauth_hook_key_id: str = ""
+    oauth_token_url: str = ""
+    oauth_scope: str = ""
 
     @classmethod
     def from_form(cls, form: FormData) -> HookForm:
@@ -56,12 +72,24 @@ class HookForm:
             auth_field=str(form.get("auth_field", "")).strip(),
             auth_secret=str(form.get("auth_secret", "")),
             headers=rows,
+            oauth_auth_type=str(form.get("oauth_auth_type", "client_secret_post")),
+            oauth_client_id=str(form.get("oauth_client_id", "")).strip(),
+            oauth_client_secret=str(form.get("oauth_client_secret", "")),
+            oauth_hook_key_id=str(form.get("oauth_hook_key_id", "")).strip(),
+            oauth_token_url=str(form.get("oauth_token_url", "")).strip(),
+            oauth_scope=str(form.get("oauth_scope", "")).strip(),
         )
 
     @classmethod
     def from_hook(cls, hook: InlineHook) -> HookForm:
         """The form to edit a hook: the secret stays blank (it is write-only, as in Okta)."""
         auth = hook.auth_header
+        oauth = hook.oauth or {}
+
+        def text(name: str) -> str:
+            value = oauth.get(name)
+            return value if isinstance(value, str) else ""
+
         return cls(
             name=hook.name,
             url=hook.uri,
@@ -69,6 +97,11 @@ class HookForm:
             auth_field=auth[0] if auth else "",
             auth_secret="",
             headers=list(hook.headers),
+            oauth_auth_type=text("authType") or "client_secret_post",
+            oauth_client_id=text("clientId"),
+            oauth_hook_key_id=text("hookKeyId"),
+            oauth_token_url=text("tokenUrl"),
+            oauth_scope=text("scope"),
         )
 
     def header_rows(self) -> list[tuple[str, str]]:
@@ -84,7 +117,9 @@ class HookForm:
             "method": "POST",
             "headers": [{"key": k, "value": v} for k, v in self.headers],
         }
-        if self.auth_field or self.auth_secret:
+        if channel_type == "OAUTH":
+            config.update(self._oauth_config())
+        elif self.auth_field or self.auth_secret:
             scheme: dict[str, Any] = {"type": "HEADER", "key": self.auth_field}
             if self.auth_secret:
                 scheme["value"] = self.auth_secret
@@ -95,6 +130,23 @@ class HookForm:
             "version": "1.0.0",
             "channel": {"type": channel_type, "version": "1.0.0", "config": config},
         }
+
+    def _oauth_config(self) -> dict[str, Any]:
+        """The OAUTH channel's fields; a blank secret on an edit keeps the stored one."""
+        config: dict[str, Any] = {"authScheme": None, "authType": self.oauth_auth_type}
+        for key, value in (
+            ("clientId", self.oauth_client_id),
+            ("tokenUrl", self.oauth_token_url),
+            ("scope", self.oauth_scope),
+        ):
+            if value:
+                config[key] = value
+        if self.oauth_auth_type == "private_key_jwt":
+            if self.oauth_hook_key_id:
+                config["hookKeyId"] = self.oauth_hook_key_id
+        elif self.oauth_client_secret:
+            config["clientSecret"] = self.oauth_client_secret
+        return config
 
 
 def field_errors(causes: Iterable[str]) -> dict[str, list[str]]:

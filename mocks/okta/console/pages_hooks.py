@@ -14,7 +14,7 @@ from starlette.routing import Route
 from mocks.okta import flows
 from mocks.okta.classify import Outcome
 from mocks.okta.console import preview
-from mocks.okta.console.hook_form import AUTH_TYPES, HookForm, field_errors
+from mocks.okta.console.hook_form import AUTH_TYPES, CLIENT_AUTH_TYPES, HookForm, field_errors
 from mocks.okta.console.render import admin_actor, client_ip, org_url, page, runtime
 from mocks.okta.console.session import admin_page, checked_form, console_path, flash
 from mocks.okta.errors import MalformedBody, NotFound, OktaError
@@ -65,6 +65,7 @@ def _form_page(
         hook=hook,
         form=form,
         auth_types=AUTH_TYPES,
+        client_auth_types=CLIENT_AUTH_TYPES,
         error_summary=error.summary if error else None,
         causes=error.causes if error else [],
         errors=field_errors(error.causes) if error else {},

@@ -39,6 +39,7 @@ FIELD_MARKERS = {
     "auth_field": 'for="auth_field"',
     "auth_secret": 'for="auth_secret"',
     "headers": 'id="custom-headers"',
+    "oauth_token_url": 'for="oauth_token_url"',
 }
 
 
@@ -131,8 +132,16 @@ def test_hostile_values_are_escaped_everywhere(
         ({"auth_secret": ""}, "auth_secret", '"value" is a required property'),
         ({"name": ""}, "name", "shorter than 1 character"),
         ({"headers_": [("Bad Key", "v")]}, "headers", "does not match"),
-        # OAuth 2.0 without its fields: the header scheme is refused on an OAUTH channel.
-        ({"auth_type": "OAUTH2"}, "auth_field", "must be null for an OAUTH channel"),
+        (
+            {
+                "auth_type": "OAUTH2",
+                "oauth_client_id": "0oaj43vkrq7wKxZSI5e6",
+                "oauth_client_secret": "s3cret",
+                "oauth_token_url": "http://127.0.0.1:9/oauth2/default/v1/token",
+            },
+            "oauth_token_url",
+            "The token URL must use HTTPS",
+        ),
     ],
     ids=["https", "uri-length", "auth-required", "auth-field", "secret", "name", "header", "oauth"],
 )
@@ -302,3 +311,30 @@ def test_an_unknown_hook_is_a_console_404(console: Console) -> None:
     assert "Not found: Resource not found: calNoSuchHook0000000 (InlineHook)" in text_of(
         response.text
     )
+
+
+def test_add_inline_hook_with_oauth_2_0(console: Console, org: Org, fake_hook: FakeHook) -> None:
+    """Authentication type OAuth 2.0 (issue 12): an OAUTH channel; the client secret is
+    write-only on the API and on the hook's page."""
+    token_url = "https://acme.okta.example/oauth2/default/v1/token"
+    response = add(
+        console,
+        f"{fake_hook.url}/successful",
+        auth_type="OAUTH2",
+        oauth_auth_type="client_secret_post",
+        oauth_client_id="0oaj43vkrq7wKxZSI5e6",
+        oauth_client_secret="the-console-client-secret",
+        oauth_token_url=token_url,
+        oauth_scope="ezitxt.hook",
+    )
+    assert response.status_code == 200, text_of(response.text)
+    assert "the-console-client-secret" not in response.text
+    [hook] = hooks(org)
+    config = hook["channel"]["config"]
+    assert hook["channel"]["type"] == "OAUTH"
+    assert config["authType"] == "client_secret_post" and config["authScheme"] is None
+    assert config["clientId"] == "0oaj43vkrq7wKxZSI5e6" and config["tokenUrl"] == token_url
+    assert config["scope"] == "ezitxt.hook" and "clientSecret" not in config
+    page = console.get(f"/admin/workflow/inline-hooks/{hook['id']}").text
+    assert "OAuth 2.0" in text_of(page) and token_url in page
+    assert "the-console-client-secret" not in page

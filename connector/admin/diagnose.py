@@ -1,0 +1,427 @@
+"""The checks of ``doctor``, each reading one thing from Okta or EZITXT (CONTRACT.md §4, §5).
+A check that cannot run says why and is skipped; only what is wrong is a ✗."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from connector.admin import checks as c
+from connector.admin.checks import FAIL, PASS, SKIP, Check
+from connector.admin.ezitxt_portal import Portal
+from connector.admin.hooks import auth_scheme, hook_url, ours
+from connector.admin.okta_client import Okta, OktaError
+from connector.admin.target import Target
+from connector.errors import UnusableNumber
+from connector.phone import mask, normalise
+
+CONFIG, OKTA, PLATFORM, COMMON = "Configuration", "Okta", "Platform", "Common causes"
+BLOCKING = ("rejected", "blocked")
+HOOK_EVENTS = ("inline_hook.response.processed", "inline_hook.executed")
+MAX_REPORT_PAGES = 20
+PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Options:
+    hook_name: str
+    test_number: str | None = None
+    hours: float = 24.0
+    user: str | None = None
+    message: str | None = None
+    default_region: str = "NZ"
+
+
+def parse_time(text: str | None) -> float | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def diagnose(target: Target, options: Options) -> list[Check]:
+    okta, portal = target.okta(), target.portal()
+    try:
+        since = time.time() - options.hours * 3600
+        found: list[Check] = []
+        found += configuration(okta, portal, target.application, options)
+        found += okta_checks(okta, since)
+        found += platform(okta, portal, target.application, options, since)
+        found += common_causes(okta, options.default_region)
+        return found
+    finally:
+        okta.close()
+        portal.close()
+
+
+# Configuration ---------------------------------------------------------------------------------
+
+
+def configuration(okta: Okta, portal: Portal, application: str, options: Options) -> list[Check]:
+    app = portal.application(application)
+    if app is None:
+        return [
+            Check(
+                CONFIG,
+                "EZITXT application",
+                FAIL,
+                f"no application {application!r}",
+                "Create it in EZITXT: Integrations > API Configuration > Okta Inline Hook",
+            )
+        ]
+    values = app["oktaSetupValues"]
+    hooks = okta.telephony_hooks()
+    hook = ours(hooks, options.hook_name, values["url"]) or next(
+        (h for h in hooks if h.get("status") == "ACTIVE"), None
+    )
+    if hook is None:
+        return [
+            Check(
+                CONFIG,
+                "telephony hook exists",
+                FAIL,
+                "no telephony inline hook in Okta",
+                c.FIX_NO_HOOK,
+            )
+        ]
+    out = [
+        Check(
+            CONFIG,
+            "telephony hook exists and is ACTIVE",
+            PASS if hook.get("status") == "ACTIVE" else FAIL,
+            f"{hook.get('name')!r} {hook['id']} {hook.get('status')}",
+            c.FIX_INACTIVE,
+            {"hookId": hook["id"]},
+        ),
+        Check(
+            CONFIG,
+            "hook URL equals EZITXT's Okta Setup Values URL",
+            PASS if hook_url(hook) == values["url"] else FAIL,
+            f"Okta {hook_url(hook)}, EZITXT {values['url']}",
+            c.FIX_URL,
+        ),
+    ]
+    scheme = auth_scheme(hook)
+    auth_ok = scheme.get("type") == "HEADER" and scheme.get("key") == values["authenticationField"]
+    out.append(
+        Check(
+            CONFIG,
+            "authentication is HTTP headers with the Authentication Field",
+            PASS if auth_ok else FAIL,
+            f"{scheme.get('type')} {scheme.get('key')!r}, EZITXT {values['authenticationField']!r}",
+            c.FIX_AUTH,
+        )
+    )
+    generated = parse_time(app["authenticationDetails"].get("passwordGeneratedAt"))
+    updated = parse_time(hook.get("lastUpdated"))
+    if generated is None:
+        out.append(
+            Check(
+                CONFIG,
+                "secret copied into Okta",
+                FAIL,
+                "no password generated in EZITXT",
+                "Generate New Password in EZITXT and copy the Authentication Secret into Okta",
+            )
+        )
+    elif updated is not None and generated > updated:
+        out.append(
+            Check(
+                CONFIG,
+                "secret copied into Okta",
+                FAIL,
+                f"a new password was generated in EZITXT ({iso(generated)}) after the hook "
+                f"was last updated in Okta ({iso(updated)})",
+                c.FIX_SECRET,
+            )
+        )
+    else:
+        out.append(
+            Check(
+                CONFIG,
+                "secret copied into Okta",
+                PASS,
+                "the hook was updated after EZITXT's last new password",
+            )
+        )
+    out.append(try_secret(okta, hook, options))
+    return out
+
+
+def execute_body(hook_id: str, okta_url: str, number: str) -> dict[str, Any]:
+    """A telephony request as Okta sends it, for ``execute``; its code is random and unused."""
+    otp = f"{secrets.randbelow(10**6):06d}"
+    now = time.time()
+    return {
+        "eventId": secrets.token_hex(16),
+        "eventTime": iso(now),
+        "eventType": "com.okta.telephony.provider",
+        "eventTypeVersion": "1.0",
+        "contentType": "application/json",
+        "cloudEventVersion": "0.1",
+        "source": f"{okta_url}/api/v1/inlineHooks/{hook_id}",
+        "requestType": "com.okta.user.telephony.mfa-verification",
+        "data": {
+            "context": {
+                "request": {
+                    "id": secrets.token_hex(8),
+                    "method": "POST",
+                    "url": {"value": "/idp/idx/challenge"},
+                    "ipAddress": "127.0.0.1",
+                }
+            },
+            "userProfile": {
+                "firstName": "ezitxt-okta",
+                "lastName": "doctor",
+                "login": "doctor@ezitxt-okta.invalid",
+                "userId": "00udoctor",
+            },
+            "messageProfile": {
+                "msgTemplate": f"Your verification code is {otp}",
+                "phoneNumber": number,
+                "otpExpires": iso(now + 300),
+                "deliveryChannel": "SMS",
+                "otpCode": otp,
+                "locale": "EN",
+            },
+        },
+    }
+
+
+def classify_execute(status: int, body: Any) -> Check:
+    name = "secret tried for real (one SMS)"
+    if status == 200 and isinstance(body, dict):
+        if "error" in body:
+            reason = (body.get("error") or {}).get("errorSummary", "error object")
+            return Check(CONFIG, name, FAIL, f"the connector answered an error: {reason}", reason)
+        try:
+            value = body["commands"][0]["value"][0]
+        except (KeyError, IndexError, TypeError):
+            return Check(
+                CONFIG, name, FAIL, "the hook's answer has no telephony action", c.FIX_AUTH
+            )
+        if value.get("status") in ("SUCCESSFUL", "PENDING"):
+            tx = value.get("transactionId", "")
+            return Check(
+                CONFIG,
+                name,
+                PASS,
+                f"{value['status']}, EZITXT message {tx}",
+                data={"transactionId": tx},
+            )
+        return Check(CONFIG, name, FAIL, f"the send {value.get('status')}", c.FIX_BLOCKED)
+    causes = body.get("errorCauses") or [] if isinstance(body, dict) else []
+    summary = "; ".join(str(x.get("errorSummary", "")) for x in causes) or str(body)[:200]
+    if "401" in summary:
+        return Check(CONFIG, name, FAIL, summary, c.FIX_401)
+    if any(word in summary for word in ("No answer", "Connection failed", "TLS failure")):
+        return Check(CONFIG, name, FAIL, summary, c.FIX_TIMEOUT)
+    return Check(CONFIG, name, FAIL, summary, summary)
+
+
+def try_secret(okta: Okta, hook: dict[str, Any], options: Options) -> Check:
+    if not options.test_number:
+        return Check(
+            CONFIG,
+            "secret tried for real",
+            SKIP,
+            "give --test-number N to send one SMS through the hook",
+        )
+    response = okta.execute(hook["id"], execute_body(hook["id"], okta.url, options.test_number))
+    try:
+        body = response.json()
+    except ValueError:
+        body = response.text[:200]
+    return classify_execute(response.status_code, body)
+
+
+# Okta ------------------------------------------------------------------------------------------
+
+
+def okta_checks(okta: Okta, since: float) -> list[Check]:
+    return [sms_uses(okta), hook_failures(okta, since)]
+
+
+def sms_uses(okta: Okta) -> Check:
+    """Security > Authenticators > Phone: SMS allowed for each use, where the org's API shows it
+    (mock Okta: its ``uses`` extension; a real org: the phone authenticator's sms method)."""
+    name = "SMS enabled in the Phone authenticator's uses"
+    try:
+        authenticators = okta.call("authenticators", "GET", "/api/v1/authenticators")
+    except OktaError as error:
+        return Check(
+            OKTA,
+            name,
+            SKIP,
+            f"not exposed by this org's API ({error.status}): "
+            "check Security > Authenticators > Phone by hand",
+        )
+    phone = next((a for a in authenticators if a.get("key") == "phone_number"), None)
+    if phone is None or phone.get("status") != "ACTIVE":
+        return Check(
+            OKTA,
+            name,
+            FAIL,
+            "the Phone authenticator is not active",
+            "Activate it in Okta: Security > Authenticators > Phone",
+        )
+    uses = (phone.get("settings") or {}).get("smsUses")
+    if isinstance(uses, dict):
+        off = sorted(use for use, enabled in uses.items() if not enabled)
+        if off:
+            return Check(
+                OKTA, name, FAIL, f"SMS is off for: {', '.join(off)}", c.FIX_SMS_USE, {"off": off}
+            )
+        return Check(OKTA, name, PASS, f"SMS on for: {', '.join(sorted(uses))}")
+    return Check(
+        OKTA, name, PASS, "the Phone authenticator is ACTIVE (per-use settings not exposed)"
+    )
+
+
+def failure_cause(event: dict[str, Any]) -> str:
+    debug = ((event.get("debugContext") or {}).get("debugData")) or {}
+    reason = str((event.get("outcome") or {}).get("reason") or "")
+    if debug.get("httpStatus") == "401" or "HTTP 401" in reason:
+        return "HTTP 401: " + c.FIX_401
+    if (
+        reason.startswith(("No answer", "Connection failed", "TLS failure"))
+        or "timeout" in reason.lower()
+    ):
+        return "timeout: " + c.FIX_TIMEOUT
+    return f"error: {reason or 'no reason given'}"
+
+
+def hook_failures(okta: Okta, since: float) -> Check:
+    name = "System Log: telephony hook failures"
+    filter_text = " or ".join(f'eventType eq "{e}"' for e in HOOK_EVENTS)
+    causes: Counter[str] = Counter()
+    seen: set[tuple[str, ...]] = set()
+    for event in okta.logs(iso(since), filter_text):
+        if (event.get("outcome") or {}).get("result") != "FAILURE":
+            continue
+        # One failed call can log both events, with the same debugData and reason: count it once.
+        debug = (event.get("debugContext") or {}).get("debugData") or {}
+        call = (str(event.get("published", ""))[:19], str(sorted(debug.items())),
+                str((event.get("outcome") or {}).get("reason")))  # fmt: skip
+        if call not in seen:
+            seen.add(call)
+            causes[failure_cause(event)] += 1
+    if not causes:
+        return Check(OKTA, name, PASS, "none since " + iso(since))
+    detail = "; ".join(f"{n} × {cause}" for cause, n in causes.most_common())
+    return Check(OKTA, name, FAIL, detail, "; ".join(causes), {"causes": dict(causes)})
+
+
+# Platform --------------------------------------------------------------------------------------
+
+
+def report_rows(portal: Portal, **filters: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for page in range(1, MAX_REPORT_PAGES + 1):
+        found = portal.report(page=page, pageSize=PAGE_SIZE, **filters)
+        rows += found["items"]
+        if len(rows) >= int(found["total"]) or not found["items"]:
+            break
+    return rows
+
+
+def platform(
+    okta: Okta, portal: Portal, application: str, options: Options, since: float
+) -> list[Check]:
+    rows = report_rows(portal, application=application, **{"from": iso(since)})
+    out = [by_status("Mobile Report: recent messages by status", rows)]
+    if options.user:
+        out.append(user_history(okta, portal, options))
+    if options.message:
+        entry = portal.report_entry(options.message)
+        if entry is None:
+            out.append(
+                Check(
+                    PLATFORM,
+                    f"message {options.message}",
+                    FAIL,
+                    "not in the Mobile Report",
+                    "Check the message id (the hook answer's transactionId)",
+                )
+            )
+        else:
+            out.append(history(f"message {options.message}", entry))
+    return out
+
+
+def by_status(name: str, rows: list[dict[str, Any]]) -> Check:
+    counts = Counter(str(r.get("status")) for r in rows)
+    detail = ", ".join(f"{s} {n}" for s, n in sorted(counts.items())) or "no message"
+    bad = sum(counts[s] for s in BLOCKING)
+    blocked = sorted(
+        {mask(str(r.get("destination", ""))) for r in rows if r.get("status") in BLOCKING}
+    )
+    return Check(
+        PLATFORM,
+        name,
+        FAIL if bad else PASS,
+        detail + (f" (to {', '.join(blocked)})" if bad else ""),
+        c.FIX_BLOCKED,
+        {"byStatus": dict(counts)},
+    )
+
+
+def history(name: str, entry: dict[str, Any]) -> Check:
+    steps = " -> ".join(str(h.get("status")) for h in entry.get("history") or []) or str(
+        entry.get("status")
+    )
+    status = FAIL if entry.get("status") in BLOCKING else PASS
+    return Check(
+        PLATFORM,
+        name,
+        status,
+        f"to {mask(str(entry.get('destination', '')))}: {steps}",
+        c.FIX_BLOCKED,
+    )
+
+
+def user_history(okta: Okta, portal: Portal, options: Options) -> Check:
+    name = f"user {options.user}"
+    user = next(
+        (u for u in okta.users() if (u.get("profile") or {}).get("login") == options.user), None
+    )
+    if user is None:
+        return Check(
+            PLATFORM, name, FAIL, "no such user in Okta", "Check the login in Directory > People"
+        )
+    raw = str((user.get("profile") or {}).get("mobilePhone") or "")
+    try:
+        e164 = normalise(raw, options.default_region).e164
+    except UnusableNumber:
+        return Check(PLATFORM, name, FAIL, f"mobile {mask(raw)} cannot be normalised", c.FIX_NUMBER)
+    rows = report_rows(portal, destination=e164)
+    check = by_status(name, rows)
+    check.detail = f"mobile {mask(e164)}: {check.detail}"
+    return check
+
+
+# Common causes ---------------------------------------------------------------------------------
+
+
+def common_causes(okta: Okta, region: str) -> list[Check]:
+    bad: list[str] = []
+    for user in okta.users():
+        profile = user.get("profile") or {}
+        raw = profile.get("mobilePhone")
+        if not raw:
+            continue
+        try:
+            normalise(str(raw), region)
+        except UnusableNumber:
+            bad.append(f"{profile.get('login')} ({mask(str(raw))})")
+    name = "users' mobile numbers can be normalised"
+    if bad:
+        return [Check(COMMON, name, FAIL, ", ".join(bad), c.FIX_NUMBER, {"users": bad})]
+    return [Check(COMMON, name, PASS, "every user's mobile number is usable")]

@@ -1,0 +1,52 @@
+"""The telephony inline hook as EZITXT's Okta Setup Values describe it (CONTRACT.md §4, §5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.admin.okta_client import TELEPHONY
+
+
+def hook_body(name: str, url: str, field: str, secret: str) -> dict[str, Any]:
+    """Add Inline Hook > Telephony, authentication "HTTP headers", with the setup values."""
+    return {
+        "name": name,
+        "type": TELEPHONY,
+        "version": "1.0.0",
+        "channel": {
+            "type": "HTTP",
+            "version": "1.0.0",
+            "config": {
+                "uri": url,
+                "method": "POST",
+                "headers": [],
+                "authScheme": {"type": "HEADER", "key": field, "value": secret},
+            },
+        },
+    }
+
+
+def hook_url(hook: dict[str, Any]) -> str | None:
+    uri = ((hook.get("channel") or {}).get("config") or {}).get("uri")
+    return uri if isinstance(uri, str) else None
+
+
+def auth_scheme(hook: dict[str, Any]) -> dict[str, Any]:
+    scheme = ((hook.get("channel") or {}).get("config") or {}).get("authScheme") or {}
+    return scheme if isinstance(scheme, dict) else {}
+
+
+def ours(hooks: list[dict[str, Any]], name: str, url: str) -> dict[str, Any] | None:
+    """The hook this application owns: the one named ``name``, else one calling ``url``."""
+    for hook in hooks:
+        if hook.get("name") == name:
+            return hook
+    return next((h for h in hooks if hook_url(h) == url), None)
+
+
+def mask_secret(secret: str) -> str:
+    """``Basic b2t0…``: enough to tell two secrets apart, never enough to use one."""
+    scheme, _, token = secret.partition(" ")
+    if not token:
+        scheme, token = "", scheme
+    return f"{scheme} {token[:4]}… ({len(token)} characters, hidden)".strip()

@@ -1,0 +1,79 @@
+"""``ezitxt-okta rotate``: the guide's Security Notes as one command (CONTRACT.md §5): Generate
+New Password in EZITXT, then put it in the Okta hook at once."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+HELP = "Generate New Password in EZITXT and update the Okta telephony hook with it at once."
+
+ORDER = (
+    "Order: 1. EZITXT Generate New Password (the old password stops working at once), "
+    "2. the Okta hook's Authentication Secret replaced. Between the two, hook calls fail with "
+    "HTTP 401 (Okta falls back to its own provider where that is on): {gap}. "
+    "With the connector's `static` auth mode (EZITXT_HOOK_STATIC_SECRETS) Okta holds one of "
+    "the connector's own secrets, several live at once: add the new one to the connector, put "
+    "it in Okta, then remove the old one, and a rotation fails no call at all."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from connector.admin.target import HOOK_NAME, add_target_arguments
+
+    add_target_arguments(parser)
+    parser.add_argument(
+        "--name", default=HOOK_NAME, help=f"the hook's name (default {HOOK_NAME!r})"
+    )
+
+
+def rotate(target: Any, name: str, say: Any) -> float:
+    """Rotate; returns the seconds during which the two disagreed."""
+    from connector.admin.hooks import hook_body, mask_secret, ours
+    from connector.admin.okta_client import OktaError
+
+    okta, portal = target.okta(), target.portal()
+    try:
+        app = portal.application(target.application)
+        if app is None:
+            raise OktaError(
+                "rotate", 404, f"no EZITXT application {target.application!r}: run register"
+            )
+        hook = ours(okta.telephony_hooks(), name, app["oktaSetupValues"]["url"])
+        if hook is None:
+            raise OktaError("rotate", 404, f"no telephony hook {name!r}: run register")
+        started = time.monotonic()
+        values = portal.generate_password(target.application)["oktaSetupValues"]
+        say("1. EZITXT: new password generated; the old one no longer works")
+        body = hook_body(
+            hook["name"],
+            values["url"],
+            values["authenticationField"],
+            values["authenticationSecret"],
+        )
+        okta.replace_hook(hook["id"], body)
+        gap = time.monotonic() - started
+        say(f"2. Okta: hook {hook['id']} now holds {mask_secret(values['authenticationSecret'])}")
+        say(ORDER.format(gap=f"{gap:.2f} s this time"))
+        return gap
+    finally:
+        okta.close()
+        portal.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from connector.admin.target import NoTarget, resolve
+
+    try:
+        target = resolve(args)
+    except NoTarget as error:
+        sys.stderr.write(f"ezitxt-okta rotate: {error}\n")
+        return 2
+    try:
+        rotate(target, args.name, print)
+    except RuntimeError as error:
+        sys.stderr.write(f"ezitxt-okta rotate: {error}\n")
+        return 1
+    return 0

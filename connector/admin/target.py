@@ -1,0 +1,114 @@
+"""Where the admin tools point: an Okta org and an EZITXT portal given on the command line (or
+in the environment), else the running stack's wiring read from its state folder
+(``stack.json``, written by ``ezitxt-okta stack``; ``--workdir`` names the folder)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the clients need requests; --help must not (connector/cli.py)
+    from connector.admin.ezitxt_portal import Portal
+    from connector.admin.okta_client import Okta
+
+DEFAULT_APPLICATION = "okta-inline-hook"
+HOOK_NAME = "EZITXT SMS"
+STACK_FILE = "stack.json"
+
+
+class NoTarget(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Target:
+    okta_url: str
+    okta_token: str
+    ezitxt_url: str
+    application: str
+    ca_file: str | None
+
+    def okta(self) -> Okta:
+        from connector.admin.okta_client import Okta
+
+        return Okta(self.okta_url, self.okta_token, verify=self.ca_file or True)
+
+    def portal(self) -> Portal:
+        from connector.admin.ezitxt_portal import Portal
+
+        return Portal(self.ezitxt_url, verify=self.ca_file or True)
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where (default: the running stack's state folder)")
+    group.add_argument(
+        "--okta-url",
+        default=os.environ.get("OKTA_ORG_URL"),
+        help="Okta org URL, e.g. https://example.okta.com (env OKTA_ORG_URL)",
+    )
+    group.add_argument(
+        "--okta-token",
+        default=os.environ.get("OKTA_API_TOKEN"),
+        help="Okta API token, sent as SSWS (env OKTA_API_TOKEN; never printed)",
+    )
+    group.add_argument(
+        "--ezitxt-url",
+        default=os.environ.get("EZITXT_PORTAL_URL"),
+        help="EZITXT portal API URL (env EZITXT_PORTAL_URL)",
+    )
+    group.add_argument(
+        "--application",
+        default=None,
+        help=f"EZITXT application name (default: the stack's, or {DEFAULT_APPLICATION})",
+    )
+    group.add_argument(
+        "--ca-file", default=None, help="CA bundle for https (default: the system's)"
+    )
+    group.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="the stack's state folder (default: the only var/stack-* with a stack.json)",
+    )
+
+
+def stack_file(workdir: Path | None) -> Path:
+    if workdir is not None:
+        return workdir / STACK_FILE
+    found = sorted(Path("var").glob(f"stack-*/{STACK_FILE}"))
+    if len(found) != 1:
+        what = "no running stack" if not found else f"{len(found)} stacks"
+        raise NoTarget(
+            f"{what} under var/: give --workdir, or --okta-url, --okta-token and --ezitxt-url"
+        )
+    return found[0]
+
+
+def resolve(args: argparse.Namespace) -> Target:
+    """The command line's org and portal when given, each missing part from the stack."""
+    stack: dict[str, object] = {}
+    if not (args.okta_url and args.okta_token and args.ezitxt_url) or args.workdir:
+        path = stack_file(args.workdir)
+        try:
+            stack = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise NoTarget(f"cannot read {path}: {error}") from None
+
+    def pick(given: str | None, key: str) -> str:
+        value = given or stack.get(key)
+        if not isinstance(value, str) or not value:
+            raise NoTarget(f"no {key} given and none in the stack's {STACK_FILE}")
+        return value
+
+    ca = args.ca_file or stack.get("ca_file")
+    return Target(
+        okta_url=pick(args.okta_url, "okta"),
+        okta_token=pick(args.okta_token, "api_token"),
+        ezitxt_url=pick(args.ezitxt_url, "ezitxt"),
+        application=args.application or str(stack.get("application") or DEFAULT_APPLICATION),
+        ca_file=ca if isinstance(ca, str) else None,
+    )

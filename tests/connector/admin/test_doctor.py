@@ -1,0 +1,239 @@
+"""``ezitxt-okta doctor`` against a real stack: all ✓ when wired, and each ✗ produced by breaking
+exactly that one thing."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector import cli
+from connector.admin import checks as c
+from connector.admin.diagnose import classify_execute, failure_cause
+from tests.connector.admin.conftest import Admin
+
+REJECTED_NUMBER = "+64210000001"  # mock EZITXT's handset that rejects every SMS
+GOOD_NUMBER = "+64211234567"
+
+
+def doctor(
+    admin: Admin, capsys: pytest.CaptureFixture[str], *argv: str
+) -> tuple[int, dict[str, Any]]:
+    code, out = admin.run(capsys, "doctor", "--json", *argv)
+    return code, json.loads(out)
+
+
+def failed(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {check["name"]: check for check in doc["checks"] if check["status"] == "fail"}
+
+
+def test_a_freshly_wired_stack_passes_every_check(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = admin.run(capsys, "doctor")
+    assert code == 0, out
+    assert "✗" not in out and out.count("✓") >= 7
+    assert "give --test-number" in out  # the real try is skipped with a note
+    assert admin.stack.api_token not in out
+    assert admin.wiring is not None and admin.wiring.auth_secret.split()[-1] not in out
+
+
+def test_a_deactivated_hook(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    assert admin.wiring is not None
+    admin.okta.call(
+        "deactivate", "POST", f"/api/v1/inlineHooks/{admin.wiring.hook_id}/lifecycle/deactivate"
+    )
+    code, doc = doctor(admin, capsys)
+    assert code == 1
+    assert list(failed(doc)) == ["telephony hook exists and is ACTIVE"]
+    assert failed(doc)["telephony hook exists and is ACTIVE"]["fix"] == c.FIX_INACTIVE
+
+
+def test_a_hook_url_that_is_not_ezitxts(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    admin.put_hook(uri=admin.stack.urls.connector + "/elsewhere")
+    code, doc = doctor(admin, capsys)
+    assert code == 1
+    assert list(failed(doc)) == ["hook URL equals EZITXT's Okta Setup Values URL"]
+
+
+def test_a_hook_field_that_is_not_the_authentication_field(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    admin.put_hook(key="X-Api-Key")
+    code, doc = doctor(admin, capsys)
+    assert code == 1
+    assert list(failed(doc)) == ["authentication is HTTP headers with the Authentication Field"]
+
+
+def test_a_new_ezitxt_password_not_copied_into_okta(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    admin.ezitxt.call(
+        "Generate New Password", "POST", "/api/applications/okta-inline-hook/password"
+    )
+    code, doc = doctor(admin, capsys)
+    assert code == 1
+    assert list(failed(doc)) == ["secret copied into Okta"]
+    check = failed(doc)["secret copied into Okta"]
+    assert "after the hook was last updated in Okta" in check["detail"]
+    assert check["fix"].startswith("the updated secret was not copied into Okta")
+    # Tried for real, the old secret is refused, and the System Log says so by cause.
+    code, doc = doctor(admin, capsys, "--test-number", GOOD_NUMBER)
+    found = failed(doc)
+    assert found["secret tried for real (one SMS)"]["fix"] == c.FIX_401
+    assert found["System Log: telephony hook failures"]["detail"] == "1 × HTTP 401: " + c.FIX_401
+
+
+def test_a_user_whose_number_cannot_be_normalised(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    profile = {
+        "firstName": "Bad",
+        "lastName": "Number",
+        "login": "bad.number@example.co.nz",
+        "email": "bad.number@example.co.nz",
+        "mobilePhone": "021 12 3457 89 99",
+    }
+    admin.okta.call("create user", "POST", "/api/v1/users?activate=true", json={"profile": profile})
+    code, doc = doctor(admin, capsys)
+    assert code == 1
+    check = failed(doc)["users' mobile numbers can be normalised"]
+    assert list(failed(doc)) == ["users' mobile numbers can be normalised"]
+    assert check["detail"] == "bad.number@example.co.nz (***999)"
+    assert check["fix"] == c.FIX_NUMBER
+
+
+def test_sms_off_for_one_authenticator_use(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    admin.control.call(
+        "SMS off", "POST", "/_mock/authenticators/phone", json={"sms": {"recovery": False}}
+    )
+    try:
+        code, doc = doctor(admin, capsys)
+    finally:
+        admin.control.call(
+            "SMS on", "POST", "/_mock/authenticators/phone", json={"sms": {"recovery": True}}
+        )
+    assert code == 1
+    assert list(failed(doc)) == ["SMS enabled in the Phone authenticator's uses"]
+    assert failed(doc)["SMS enabled in the Phone authenticator's uses"]["data"] == {
+        "off": ["recovery"]
+    }
+
+
+def test_a_rejected_test_number(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = doctor(admin, capsys, "--test-number", REJECTED_NUMBER)
+    tried = next(x for x in doc["checks"] if x["name"] == "secret tried for real (one SMS)")
+    assert tried["status"] == "pass", tried  # the secret works: EZITXT took the message
+    message_id = tried["data"]["transactionId"]
+    admin.wait_status(message_id, "rejected")
+    code, doc = doctor(admin, capsys, "--message", message_id)
+    assert code == 1
+    assert set(failed(doc)) == {"Mobile Report: recent messages by status", f"message {message_id}"}
+    report = failed(doc)["Mobile Report: recent messages by status"]
+    assert (
+        report["fix"]
+        == c.FIX_BLOCKED
+        == "the receiving handset or carrier is blocking SMS delivery"
+    )
+    assert "***001" in report["detail"] and REJECTED_NUMBER not in json.dumps(doc)
+
+
+def test_one_users_delivery_history(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    assert admin.wiring is not None
+    login = admin.wiring.user["profile"]["login"]
+    flow = admin.control.call(
+        "flow",
+        "POST",
+        "/_mock/flows",
+        json={"user": login, "requestType": "mfa-verification", "channel": "SMS"},
+    )
+    assert flow["outcome"] == "SUCCESSFUL", flow
+    code, out = admin.run(capsys, "doctor", "--user", login)
+    assert code == 0, out
+    assert f"user {login}: mobile ***567:" in out
+
+
+def test_no_telephony_hook_at_all(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    assert admin.wiring is not None
+    path = f"/api/v1/inlineHooks/{admin.wiring.hook_id}"
+    admin.okta.call("deactivate", "POST", f"{path}/lifecycle/deactivate")
+    admin.okta.call("delete", "DELETE", path, ok=(204,))
+    code, doc = doctor(admin, capsys)
+    assert code == 1
+    assert failed(doc)["telephony hook exists"]["fix"] == c.FIX_NO_HOOK
+    assert list(failed(doc)) == ["telephony hook exists"]
+
+
+def test_no_stack_and_no_target_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["doctor", "--workdir", str(tmp_path)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("event", "cause"),
+    [
+        (
+            {
+                "outcome": {"result": "FAILURE", "reason": "Hook answered HTTP 401"},
+                "debugContext": {"debugData": {"httpStatus": "401"}},
+            },
+            "HTTP 401: " + c.FIX_401,
+        ),
+        (
+            {"outcome": {"result": "FAILURE", "reason": "No answer within 3 s"}},
+            "timeout: " + c.FIX_TIMEOUT,
+        ),
+        (
+            {"outcome": {"result": "FAILURE", "reason": "Connection failed: ClientConnectorError"}},
+            "timeout: " + c.FIX_TIMEOUT,
+        ),
+        (
+            {"outcome": {"result": "FAILURE", "reason": "Gateway refused the destination"}},
+            "error: Gateway refused the destination",
+        ),
+    ],
+)
+def test_system_log_failures_are_grouped_by_cause(event: dict[str, Any], cause: str) -> None:
+    assert failure_cause(event) == cause
+
+
+def test_an_unreachable_connector_is_told_apart_from_a_bad_secret(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    admin.put_hook(uri=f"https://127.0.0.1:{port}/okta/telephony")
+    code, doc = doctor(admin, capsys, "--test-number", GOOD_NUMBER)
+    assert code == 1
+    found = failed(doc)
+    assert found["secret tried for real (one SMS)"]["fix"] == c.FIX_TIMEOUT
+    assert found["System Log: telephony hook failures"]["detail"] == "1 × timeout: " + c.FIX_TIMEOUT
+    assert "hook URL equals EZITXT's Okta Setup Values URL" in found
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "verdict", "fix"),
+    [
+        (200, {"commands": [{"type": "com.okta.telephony.action",
+                             "value": [{"status": "PENDING", "transactionId": "m1"}]}]},
+         "pass", ""),
+        (200, {"error": {"errorSummary": "Destination not allowed"}}, "fail",
+         "Destination not allowed"),
+        (200, {"commands": []}, "fail", c.FIX_AUTH),
+        (400, {"errorCauses": [{"errorSummary": "Hook answered HTTP 401"}]}, "fail", c.FIX_401),
+        (400, {"errorCauses": [{"errorSummary": "No answer within 3 s"}]}, "fail", c.FIX_TIMEOUT),
+    ],
+)  # fmt: skip
+def test_the_execute_answer_is_classified(
+    status: int, body: dict[str, Any], verdict: str, fix: str
+) -> None:
+    check = classify_execute(status, body)
+    assert (check.status, check.fix) == (verdict, fix)

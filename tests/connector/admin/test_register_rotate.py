@@ -1,0 +1,106 @@
+"""``ezitxt-okta register`` and ``rotate`` against a real stack."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.connector.admin.conftest import Admin
+
+
+def test_register_creates_activates_and_a_second_run_changes_nothing(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert admin.wiring is not None
+    admin.okta.call(
+        "deactivate", "POST", f"/api/v1/inlineHooks/{admin.wiring.hook_id}/lifecycle/deactivate"
+    )
+    admin.okta.call("delete", "DELETE", f"/api/v1/inlineHooks/{admin.wiring.hook_id}", ok=(204,))
+    code, out = admin.run(capsys, "register")
+    assert code == 0, out
+    assert "created the telephony hook" in out and "Generate New Password" in out
+    [hook] = admin.telephony_hooks()
+    assert hook["status"] == "ACTIVE"
+    assert hook["channel"]["config"]["uri"] == admin.stack.urls.hook
+    assert admin.stack.api_token not in out and "characters, hidden" in out
+    code, out = admin.run(capsys, "register")
+    assert code == 0 and "already matches" in out, out
+    assert [h["id"] for h in admin.telephony_hooks()] == [hook["id"]]
+    code, out = admin.run(capsys, "doctor")
+    assert code == 0, out
+
+
+def test_register_fixes_a_wrong_url_and_warns_of_another_active_hook(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert admin.wiring is not None
+    hook_id = admin.wiring.hook_id
+    admin.put_hook(uri=admin.stack.urls.connector + "/elsewhere")
+    admin.okta.call("deactivate", "POST", f"/api/v1/inlineHooks/{hook_id}/lifecycle/deactivate")
+    other = {
+        "name": "Other SMS",
+        "type": "com.okta.telephony.provider",
+        "version": "1.0.0",
+        "channel": {
+            "type": "HTTP",
+            "version": "1.0.0",
+            "config": {
+                "uri": "https://sms.example.invalid/hook",
+                "method": "POST",
+                "headers": [],
+                "authScheme": {"type": "HEADER", "key": "Authorization", "value": "Basic eDp5"},
+            },
+        },
+    }
+    made = admin.okta.call("other hook", "POST", "/api/v1/inlineHooks", json=other)
+    assert made["status"] == "ACTIVE"
+    code, out = admin.run(capsys, "register")
+    assert code == 1, out
+    assert "updated the telephony hook" in out
+    assert f"WARNING: another telephony hook is ACTIVE: 'Other SMS' {made['id']}" in out
+    assert "NOT activated" in out and "--take-over" in out
+    assert admin.hook()["channel"]["config"]["uri"] == admin.stack.urls.hook
+    assert admin.hook()["status"] == "INACTIVE"
+    code, out = admin.run(capsys, "register", "--take-over")
+    assert code == 0, out
+    assert f"deactivated {made['id']}" in out and f"activated {hook_id}" in out
+    status = {h["id"]: h["status"] for h in admin.telephony_hooks()}
+    assert status == {hook_id: "ACTIVE", made["id"]: "INACTIVE"}
+
+
+def test_register_with_given_values(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    assert admin.wiring is not None
+    secret = admin.wiring.auth_secret
+    code, out = admin.run(
+        capsys,
+        "register",
+        "--url",
+        admin.stack.urls.hook,
+        "--field",
+        "Authorization",
+        "--secret",
+        secret,
+    )
+    assert code == 0, out
+    assert "updated the telephony hook" in out and secret.split()[-1] not in out
+    assert len(admin.telephony_hooks()) == 1
+
+
+def test_rotate_then_a_sign_in_works(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    assert admin.wiring is not None
+    before = admin.hook()["lastUpdated"]
+    code, out = admin.run(capsys, "rotate")
+    assert code == 0, out
+    assert out.index("1. EZITXT") < out.index("2. Okta")
+    assert "fail with HTTP 401" in out and "fails no call at all" in out
+    assert admin.wiring.auth_secret.split()[-1] not in out
+    assert admin.hook()["lastUpdated"] > before
+    login = admin.wiring.user["profile"]["login"]
+    flow = admin.control.call(
+        "flow",
+        "POST",
+        "/_mock/flows",
+        json={"user": login, "requestType": "mfa-verification", "channel": "SMS"},
+    )
+    assert flow["outcome"] == "SUCCESSFUL", flow
+    code, out = admin.run(capsys, "doctor")
+    assert code == 0, out
