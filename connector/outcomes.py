@@ -32,6 +32,13 @@ USER_NUMBER = (
     "Your phone number cannot receive text messages. Check the number, or ask your administrator."
 )
 USER_POLICY = "Text messages cannot be sent to this phone number's country. Ask your administrator."
+USER_NUMBER_TYPE = (
+    "Codes cannot be sent by text message to this type of phone number. Use a mobile number."
+)
+USER_TOO_MANY = "Too many codes were requested. Please wait a while and try again."
+USER_PREFIX_BLOCKED = (
+    "Codes cannot be sent by text message to this phone number right now. Ask your administrator."
+)
 USER_REJECTED = (
     "Your code could not be sent by text message. Check your phone number and try again."
 )
@@ -80,6 +87,16 @@ REFUSAL_ROWS: dict[str, Row] = {
     ),
     refusals.BLOCKED_BY_POLICY: Row(
         200, USER_POLICY, USER_POLICY, location="$.data.messageProfile.phoneNumber"
+    ),
+    refusals.NUMBER_TYPE_REFUSED: Row(
+        200, USER_NUMBER_TYPE, USER_NUMBER_TYPE, location="$.data.messageProfile.phoneNumber"
+    ),
+    **{
+        reason: Row(200, USER_TOO_MANY, USER_TOO_MANY, location="$.data.messageProfile.phoneNumber")
+        for reason in refusals.RATE_LIMITS
+    },
+    refusals.PREFIX_BLOCKED: Row(
+        200, USER_PREFIX_BLOCKED, USER_PREFIX_BLOCKED, location="$.data.messageProfile.phoneNumber"
     ),
     refusals.NOT_FOUND: Row(404, "No such endpoint.", "No such endpoint.", _URL, None),
     refusals.METHOD_NOT_ALLOWED: Row(405, "Method not allowed.", "Method not allowed.", _URL, None),

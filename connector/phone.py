@@ -128,6 +128,15 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
         return None
 
 
+def number_prefix(destination: Destination, national_digits: int) -> str:
+    """The destination's country code and the first ``national_digits`` digits of its national
+    number, E.164 style (``+6421`` for ``+64211234567`` and 2 digits): what the fraud controls
+    count and block (toll fraud pumps whole ranges). A prefix is not a number: safe to log."""
+    country_code = phonenumbers.country_code_for_region(destination.region)
+    length = len(str(country_code)) if country_code else 0
+    return destination.e164[: 1 + length + national_digits]
+
+
 def mask(number: str) -> str:
     """Only the last 3 digits survive, so logs can be correlated without holding the number."""
     tail = number[-3:]

@@ -51,7 +51,20 @@ BODY_TIMEOUT = "body_timeout"
 # What the end user can act on: 200 with an error object, Okta falls back.
 VOICE_NOT_OFFERED = "voice_not_offered"
 UNUSABLE_NUMBER = "unusable_number"
-BLOCKED_BY_POLICY = "blocked_by_policy"
+BLOCKED_BY_POLICY = "blocked_by_policy"  # the destination's country is not allowed
+# The toll-fraud policy (DESIGN.md decision 12), 200 with an error object alike: nothing sent.
+NUMBER_TYPE_REFUSED = "number_type_refused"  # premium-rate, toll-free, fixed line, ...
+RATE_LIMITED_NUMBER = "rate_limited_number"
+RATE_LIMITED_PREFIX = "rate_limited_prefix"
+RATE_LIMITED_APPLICATION = "rate_limited_application"
+RATE_LIMITED_USER = "rate_limited_user"
+PREFIX_BLOCKED = "prefix_blocked"  # low conversion: codes to this prefix are never entered
+RATE_LIMITS = (
+    RATE_LIMITED_NUMBER,
+    RATE_LIMITED_PREFIX,
+    RATE_LIMITED_APPLICATION,
+    RATE_LIMITED_USER,
+)
 # Not the hook at all: Okta-shaped 404 / 405.
 NOT_FOUND = "http_404"
 METHOD_NOT_ALLOWED = "http_405"
@@ -63,4 +76,5 @@ class Refusal:
     causes: tuple[ErrorCause, ...] = ()  # schema failures, each naming its field
     detail: str | None = None  # a fixed token for the log, e.g. why a number is unusable
     country: str | None = None  # the destination's region, when the number was read
+    prefix: str | None = None  # the destination's prefix (connector.phone.number_prefix)
     location: str | None = None  # where the answer points, when not the table's own

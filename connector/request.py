@@ -40,6 +40,7 @@ class HookRequest:
     phone_number: str  # as Okta sent it (an integer as its decimal text)
     message: str  # msgTemplate: the rendered SMS, OTP included
     unknown_fields: int = 0  # properties the schema does not name (accepted, counted)
+    user_id: str | None = None  # data.userProfile.userId (optional in Okta's contract)
 
 
 def parse_request(body: bytes, validator: RequestValidator) -> HookRequest | Refusal:
@@ -62,7 +63,14 @@ def parse_request(body: bytes, validator: RequestValidator) -> HookRequest | Ref
         _text(profile["phoneNumber"]),
         profile["msgTemplate"],
         unknown,
+        _user_id(document["data"]),
     )
+
+
+def _user_id(data: dict[str, Any]) -> str | None:
+    user = data.get("userProfile")
+    user_id = user.get("userId") if type(user) is dict else None
+    return user_id if type(user_id) is str and user_id else None
 
 
 def _text(value: Any) -> str:

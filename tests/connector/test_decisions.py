@@ -104,7 +104,22 @@ def test_parse_request_gives_the_value_the_hook_relies_on() -> None:
         phone_number=payloads.PHONE,
         message=payloads.MESSAGE,
         unknown_fields=1,
+        user_id=document["data"]["userProfile"]["userId"],
     )
+
+
+@pytest.mark.parametrize("profile", [None, {}, {"userId": ""}, {"userId": 7}, "00u1"])
+def test_a_missing_or_odd_user_id_is_none(profile: object) -> None:
+    document = payloads.request()
+    if profile is None:
+        del document["data"]["userProfile"]
+    else:
+        document["data"]["userProfile"] = profile
+    parsed = parse_request(json.dumps(document).encode(), VALIDATOR)
+    if isinstance(parsed, Refusal):  # the schema may refuse a userProfile that is no object
+        assert parsed.reason == "schema_invalid"
+    else:
+        assert parsed.user_id is None
 
 
 @pytest.mark.parametrize(

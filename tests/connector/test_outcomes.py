@@ -63,6 +63,17 @@ REFUSALS = [
         "body",
         "$.data.messageProfile.phoneNumber",
     ),
+    *[
+        (Refusal(reason, prefix="+6421"), 200, reason, "body", "$.data.messageProfile.phoneNumber")
+        for reason in (
+            "number_type_refused",
+            "rate_limited_number",
+            "rate_limited_prefix",
+            "rate_limited_application",
+            "rate_limited_user",
+            "prefix_blocked",
+        )
+    ],
     (Refusal("http_404", location="/nope"), 404, "http_404", "url", "/nope"),
     (Refusal("http_405", location="/okta/telephony"), 405, "http_405", "url", "/okta/telephony"),
 ]
@@ -101,6 +112,7 @@ def test_end_user_answers_hold_fixed_text_only() -> None:
             summary = okta_answer(TABLE.refused(refusal).body)["error"]["errorSummary"]
             assert summary == REFUSAL_ROWS[refusal.reason].summary
             assert "US" not in summary and "invalid_number" not in summary
+            assert "+64" not in summary and "rate_limited" not in summary
 
 
 # gateway result → HTTP status, outcome, command status (None: an error object), cause reason
