@@ -18,7 +18,7 @@ check atomically; the judgement of the counts, first window over its limit wins 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from connector.refusals import (
     RATE_LIMITED_APPLICATION,
@@ -47,6 +47,14 @@ class Limits:
     """The windows in force (a limit set to 0 is not one of them), in the order judged."""
 
     windows: tuple[Window, ...]
+    # Per window: its count at which one more SMS passes the limit is refused (limit - 1),
+    # and its reason; precomputed, as ``judge`` runs on every call.
+    thresholds: tuple[float, ...] = field(init=False)
+    reasons: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "thresholds", tuple(float(w.limit - 1) for w in self.windows))
+        object.__setattr__(self, "reasons", tuple(REASONS[w.scope] for w in self.windows))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -97,9 +105,10 @@ def over(count: float, window: Window) -> bool:
 def judge(counts: Sequence[float | None], limits: Limits, subject: Subject) -> Refusal | None:
     """``counts[i]``: ``limits.windows[i]``'s count before this send (``None``: not applied,
     no user id). The first window one more SMS would take past its limit refuses the send."""
-    for window, count in zip(limits.windows, counts, strict=True):
-        if count is not None and over(count, window):
-            return refusal(window, subject)
+    for count, threshold, reason in zip(counts, limits.thresholds, limits.reasons, strict=True):
+        # count + 1 > limit, i.e. ``over``; compared with the precomputed limit - 1.
+        if count is not None and count > threshold:
+            return Refusal(reason, country=subject.country, prefix=subject.prefix)
     return None
 
 

@@ -15,6 +15,7 @@ from connector.shared_state import SharedStateWiring
 from connector.state import StateUnavailable
 from connector.velocity import APPLICATION, NUMBER, PREFIX, QUARTER, USER, Limits, Subject, Window
 from connector.velocity_store import Admitted, MemoryVelocityStore
+from tests.connector import payloads
 from tests.connector.stores import Stores
 from tests.redis_server import RedisServer
 
@@ -214,7 +215,8 @@ def test_redis_in_trouble_raises_state_unavailable(redis: RedisServer) -> None:
     stores = Stores("redis://127.0.0.1:1/0")  # nothing listens there
 
     async def main() -> None:
-        wiring = SharedStateWiring.from_settings(stores.settings(redis_timeout_ms=50))
+        settings = stores.settings(redis_timeout_ms=50, **payloads.PRODUCTION_LIMITS)
+        wiring = SharedStateWiring.from_settings(settings)
         assert wiring is not None
         wiring.state.open()
         try:
