@@ -25,49 +25,54 @@ from hashlib import blake2b
 
 from connector.refusals import Refusal
 from connector.state import NAMESPACE, Script, SharedState
-from connector.velocity import Limits, Subject, Window, refusal
+from connector.velocity import Limits, Subject, refusal
 from connector.velocity_store import NOT_COUNTED, Admitted
 
 PREFIX = NAMESPACE + b"v:"
 _LETTERS = (b"n", b"p", b"a", b"u")  # by scope: number, prefix, application, user
 DIGEST_BYTES = 12
 
-# KEYS: one hash a scope. ARGV[1] now (seconds, float); then per key: its TTL (ms), its number
-# of windows, and per window its length (s), its limit and its index in Limits.windows.
+# KEYS: one hash a scope. ARGV[1] now (seconds, float); then per key its plan, fixed at start
+# (``_plans``): its TTL (ms), its number of windows n, then per window its length (s), its
+# limit and its index in Limits.windows, then the 3n field names (bucket, count, previous
+# count of each window) for one HMGET and one HSET a key.
 # Returns 0 (counted everywhere) or the 1-based index of the first window refused.
 _ADMIT = Script("""
 local now = tonumber(ARGV[1])
 local a = 2
-local plan = {}
-local first = 0
+local writes = {}
 for k = 1, #KEYS do
   local ttl = ARGV[a]
   local n = tonumber(ARGV[a + 1])
-  a = a + 2
-  for j = 1, n do
-    local f = ARGV[a]
-    local s = tonumber(f)
-    local limit = tonumber(ARGV[a + 1])
-    local index = tonumber(ARGV[a + 2])
-    a = a + 3
-    local v = redis.call('HMGET', KEYS[k], f, f .. 'c', f .. 'p')
+  local specs = a + 2
+  local fields = specs + 3 * n
+  local v = redis.call('HMGET', KEYS[k], unpack(ARGV, fields, fields + 3 * n - 1))
+  local set = {}
+  for j = 0, n - 1 do
+    local s = tonumber(ARGV[specs + 3 * j])
     local bucket = math.floor(now / s)
-    local held = tonumber(v[1])
-    local cur = tonumber(v[2]) or 0
-    local prev = tonumber(v[3]) or 0
+    local held = tonumber(v[3 * j + 1])
+    local cur = tonumber(v[3 * j + 2]) or 0
+    local prev = tonumber(v[3 * j + 3]) or 0
     if held ~= bucket then
       if held == bucket - 1 then prev = cur else prev = 0 end
       cur = 0
     end
-    local count = prev * (1 - (now - bucket * s) / s) + cur
-    if count + 1 > limit and (first == 0 or index < first) then first = index end
-    plan[#plan + 1] = {KEYS[k], f, bucket, cur + 1, prev, ttl}
+    if cur + prev * (1 - (now - bucket * s) / s) + 1 > tonumber(ARGV[specs + 3 * j + 1]) then
+      return tonumber(ARGV[specs + 3 * j + 2])
+    end
+    local f = fields + 3 * j
+    set[#set + 1] = ARGV[f]; set[#set + 1] = bucket
+    set[#set + 1] = ARGV[f + 1]; set[#set + 1] = cur + 1
+    set[#set + 1] = ARGV[f + 2]; set[#set + 1] = prev
   end
+  writes[k] = set
+  writes[#KEYS + k] = ttl
+  a = fields + 3 * n
 end
-if first > 0 then return first end
-for _, p in ipairs(plan) do
-  redis.call('HSET', p[1], p[2], p[3], p[2] .. 'c', p[4], p[2] .. 'p', p[5])
-  redis.call('PEXPIRE', p[1], p[6])
+for k = 1, #KEYS do
+  redis.call('HSET', KEYS[k], unpack(writes[k]))
+  redis.call('PEXPIRE', KEYS[k], writes[#KEYS + k])
 end
 return 0
 """)
@@ -109,35 +114,38 @@ class RedisVelocityStore:
         self.limits = limits
         self.clock = clock
         self._key = key
-        # Per scope: its windows with their index in limits.windows, and the hash's TTL.
-        self._scopes: list[tuple[int, list[tuple[int, Window]], int]] = []
+        # Per scope with windows: the scope, its windows' lengths and the script's arguments
+        # for it, built once (only the digests and the time change from call to call).
+        self._plans: list[tuple[int, tuple[int, ...], tuple[bytes | int, ...]]] = []
         for scope in range(len(_LETTERS)):
             mine = [(i, w) for i, w in enumerate(limits.windows) if w.scope == scope]
-            if mine:
-                ttl_ms = 2 * max(w.seconds for _, w in mine) * 1000
-                self._scopes.append((scope, mine, ttl_ms))
+            if not mine:
+                continue
+            ttl_ms = 2 * max(w.seconds for _, w in mine) * 1000
+            plan: list[bytes | int] = [ttl_ms, len(mine)]
+            for index, window in mine:
+                plan += (window.seconds, window.limit, index + 1)
+            for _, window in mine:
+                stem = str(window.seconds).encode()
+                plan += (stem, stem + b"c", stem + b"p")
+            self._plans.append((scope, tuple(w.seconds for _, w in mine), tuple(plan)))
 
     async def admit(self, subject: Subject) -> Admitted | Refusal:
-        if not self._scopes:
+        if not self._plans:
             return NOT_COUNTED
         now = self.clock()
         keys = subject.keys()
         redis_keys: list[bytes] = []
         args: list[bytes | int] = [repr(now).encode()]
-        counted: list[tuple[bytes, list[tuple[bytes, int]]]] = []
-        for scope, windows, ttl_ms in self._scopes:
+        counted: list[tuple[bytes, tuple[int, ...]]] = []
+        for scope, lengths, plan in self._plans:
             key = keys[scope]
             if key is None:
                 continue
             redis_key = PREFIX + _LETTERS[scope] + self._digest(key)
             redis_keys.append(redis_key)
-            args += (ttl_ms, len(windows))
-            fields = []
-            for index, window in windows:
-                field = str(window.seconds).encode()
-                args += (field, window.limit, index + 1)
-                fields.append((field, int(now // window.seconds)))
-            counted.append((redis_key, fields))
+            args += plan
+            counted.append((redis_key, lengths))
         if not redis_keys:
             return NOT_COUNTED
         first = await self.state.script(
@@ -145,17 +153,18 @@ class RedisVelocityStore:
         )
         if int(first):
             return refusal(self.limits.windows[int(first) - 1], subject)
-        return Admitted(counted)
+        return Admitted((now, counted))
 
     def refund(self, admitted: Admitted) -> None:
-        counted = admitted.token
-        if not isinstance(counted, list) or not counted:
+        token = admitted.token
+        if not isinstance(token, tuple):
             return
+        now, counted = token
         args: list[bytes | int] = []
-        for _, fields in counted:
-            args.append(len(fields))
-            for field, bucket in fields:
-                args += (field, bucket)
+        for _, lengths in counted:
+            args.append(len(lengths))
+            for seconds in lengths:
+                args += (str(seconds).encode(), int(now // seconds))
         keys = [redis_key for redis_key, _ in counted]
         self.state.send_script("velocity_refund", _REFUND, len(keys), *keys, *args)
 
