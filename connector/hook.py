@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from connector import logs
 from connector.answers import Answer
@@ -169,10 +169,9 @@ class TelephonyHook:
         except StateUnavailable:
             # Fail open (DESIGN.md decision 6): an OTP that never arrives locks the user out,
             # a rare duplicate costs one SMS. Raised only by the store, never after a send.
-            trip = await self._counted_send(None, None, credential, send, subject, arrived)
-            if isinstance(trip, Trip):
-                trip = replace(trip, state_unavailable=True)
-            return trip
+            return await self._counted_send(
+                None, None, credential, send, subject, arrived, unavailable=True
+            )
 
     async def _send_once_shared(
         self, credential: BasicCredential, send: Send, subject: Subject, arrived: float
@@ -183,20 +182,21 @@ class TelephonyHook:
         while True:
             claim = await self.replays.claim(key, stamp)
             if isinstance(claim, Owned):
-                trip = await self._counted_send(key, claim, credential, send, subject, arrived)
-                return replace(trip, event_id_reused=reused) if isinstance(trip, Trip) else trip
+                return await self._counted_send(
+                    key, claim, credential, send, subject, arrived, reused=reused
+                )
             verdict = compare(stamp, claim.stamp)
             if verdict is Verdict.OTHER_CREDENTIAL:
                 # Not this caller's to replay: the gateway judges the credential, and what it
                 # answers is not remembered.
-                trip = await self._counted_send(None, None, credential, send, subject, arrived)
-                if isinstance(trip, Trip):
-                    trip = replace(trip, event_id_reused=reused, other_credential=True)
-                return trip
+                return await self._counted_send(
+                    None, None, credential, send, subject, arrived, reused=reused, other=True
+                )
             if verdict is Verdict.OTHER_MESSAGE:
                 if reused:  # two messages' digests under one key: never seen, never replayed
-                    trip = await self._counted_send(None, None, credential, send, subject, arrived)
-                    return replace(trip, event_id_reused=True) if isinstance(trip, Trip) else trip
+                    return await self._counted_send(
+                        None, None, credential, send, subject, arrived, reused=True
+                    )
                 reused = True
                 key = self.fingerprints.event_key(
                     credential.application, send.sms.reference, stamp.message
@@ -217,10 +217,14 @@ class TelephonyHook:
         send: Send,
         subject: Subject,
         arrived: float,
+        *,
+        reused: bool = False,
+        other: bool = False,
+        unavailable: bool = False,
     ) -> Trip | Refusal:
         """The velocity limits counted and checked, then the gateway call; a refusal releases
-        the claim as "sent nothing", and a send the gateway did not take is taken back."""
-        unavailable = False
+        the claim as "sent nothing", and a send the gateway did not take is taken back.
+        ``reused``, ``other``, ``unavailable``: the Trip's marks from the replay store."""
         try:
             admitted = await self.velocity.admit(subject)
         except StateUnavailable:
@@ -232,7 +236,9 @@ class TelephonyHook:
             await self._release(key, claim)
             return admitted
         result = await self._send(key, claim, credential, send, arrived, admitted)
-        return Trip(result, state_unavailable=unavailable)
+        return Trip(
+            result, event_id_reused=reused, other_credential=other, state_unavailable=unavailable
+        )
 
     async def _release(self, key: bytes | None, claim: Owned | None) -> None:
         if claim is not None and key is not None:
