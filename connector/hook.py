@@ -1,10 +1,11 @@
-"""The telephony hook's orchestrator: the pure steps in order, and the two pieces of I/O between
-them (the replay store, the gateway), under the hook's own deadline.
+"""The telephony hook's orchestrator: the pure steps in order, and the I/O between them (the
+replay store, the velocity counters, the gateway), under the hook's own deadline.
 
     credential → parse → decide → [replay store → velocity → gateway → replay store] → answer
 
 Every decision is a pure function elsewhere (``credentials.read_credential``,
-``request.parse_request``, ``decisions.decide``, ``replays.compare``, ``outcomes.Outcomes``);
+``request.parse_request``, ``decisions.decide``, ``replays.compare``, ``velocity.judge``,
+``outcomes.Outcomes``);
 what happened is returned as values (``Handled``), from which the log line is built at the end
 (``call_fields``). Once a send has started, whatever ends the call (the deadline, a
 cancellation, an error) leaves "may have been sent" in the replay store, so that a repeat of the
