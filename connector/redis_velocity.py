@@ -3,9 +3,10 @@
 One hash a scope's key, ``ezitxt-okta:v:`` + the scope's letter (``n`` number, ``p`` prefix of
 an application, ``a`` application, ``u`` user) + a 12-byte keyed digest of the key (so Redis
 holds no phone number, user id or application name), with a TTL of twice its longest window,
-refreshed on each counted send. Three fields a window, named by its length in seconds:
-``<s>`` the bucket, ``<s>c`` its count, ``<s>p`` the bucket before's count (a number key with
-both windows: 6 small fields, a listpack of ~60 bytes).
+refreshed when one of its windows moves to a new bucket. Three fields a window, named by its
+length in seconds: ``<s>`` the bucket, ``<s>c`` its count, ``<s>p`` the bucket before's count
+(a number's key with both windows: 6 small fields; a new number and user cost Redis ~400 bytes
+together, ``python -m loadtests.bench.velocity``).
 
 ``admit`` is ONE ``EVALSHA`` (``SharedState.script``, batched with the other calls of the
 event-loop turn): the script reads every window of every key, and either counts the send in all
@@ -36,7 +37,10 @@ DIGEST_BYTES = 12
 # (``_plans``): its TTL (ms), its number of windows n, then per window its length (s), its
 # limit and its index in Limits.windows, then the 3n field names (bucket, count, previous
 # count of each window) for one HMGET and one HSET a key.
-# Returns 0 (counted everywhere) or the 1-based index of the first window refused.
+# Returns 0 (counted everywhere) or the 1-based index of the first window refused. The TTL is
+# set when a key is new or one of its windows moved to a new bucket, not on every call: set at
+# the start of the longest window's bucket at the latest, twice that window outlives what the
+# bucket and the one after it need.
 _ADMIT = Script("""
 local now = tonumber(ARGV[1])
 local a = 2
@@ -48,6 +52,7 @@ for k = 1, #KEYS do
   local fields = specs + 3 * n
   local v = redis.call('HMGET', KEYS[k], unpack(ARGV, fields, fields + 3 * n - 1))
   local set = {}
+  local refresh = false
   for j = 0, n - 1 do
     local s = tonumber(ARGV[specs + 3 * j])
     local bucket = math.floor(now / s)
@@ -57,6 +62,7 @@ for k = 1, #KEYS do
     if held ~= bucket then
       if held == bucket - 1 then prev = cur else prev = 0 end
       cur = 0
+      refresh = true
     end
     if cur + prev * (1 - (now - bucket * s) / s) + 1 > tonumber(ARGV[specs + 3 * j + 1]) then
       return tonumber(ARGV[specs + 3 * j + 2])
@@ -67,12 +73,12 @@ for k = 1, #KEYS do
     set[#set + 1] = ARGV[f + 2]; set[#set + 1] = prev
   end
   writes[k] = set
-  writes[#KEYS + k] = ttl
+  if refresh then writes[#KEYS + k] = ttl end
   a = fields + 3 * n
 end
 for k = 1, #KEYS do
   redis.call('HSET', KEYS[k], unpack(writes[k]))
-  redis.call('PEXPIRE', KEYS[k], writes[#KEYS + k])
+  if writes[#KEYS + k] then redis.call('PEXPIRE', KEYS[k], writes[#KEYS + k]) end
 end
 return 0
 """)
