@@ -3,10 +3,12 @@ window, to one number, one prefix of one application, one application, one Okta 
 
 Each limit is a sliding window kept as two fixed buckets (the current one and the one before),
 weighted: ``previous * (1 - elapsed / window) + current``, where ``elapsed`` is how far into
-the current bucket ``now`` is. It is the approximation Cloudflare's rate limiter and Redis'
-own rate-limiting patterns use: three numbers a window a key (bucket, two counts) against a
-log of every send's time, O(1) to read and write, and never off by more than the previous
-bucket's share of the edge (it assumes the previous bucket's sends were spread evenly). A send
+the current bucket ``now`` is: the approximation Cloudflare describes for its rate limiting
+("How we built rate limiting capable of scaling to millions of domains", 2017). Chosen over a
+log of every send's time: three numbers a window a key (bucket, two counts), O(1) to read and
+write, in memory and in one small Redis hash alike; its error is bounded by the previous
+bucket's share of the window (it assumes that bucket's sends were spread evenly), which for a
+limit of 5 codes is at most a code early or late at a window's edge. A send
 is refused when ``estimate + 1`` would pass the limit; refused calls are not counted, so a
 number that stops being hammered is free again one window later.
 
