@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from connector.refusals import (
     RATE_LIMITED_APPLICATION,
@@ -77,8 +78,7 @@ class Limits:
         return ", ".join(f"{SCOPES[w.scope]} {w.limit}/{w.seconds}s" for w in self.windows)
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(NamedTuple):
     """What one send is counted under: per number and per user across applications (one
     handset or one person pumped through several orgs is still one), per prefix within the
     application that sends. ``user`` ``None``: Okta sent no user id, that limit is not applied."""
@@ -88,6 +88,8 @@ class Subject:
     country: str
     application: str
     user: str | None
+    # A NamedTuple, not a frozen dataclass: one is made every call, and tuple.__new__ costs
+    # ~0.5 µs less than a frozen dataclass' __init__ here (python -m timeit).
 
     def keys(self) -> tuple[str | None, ...]:
         """Each scope's key, indexed by scope."""
