@@ -229,7 +229,10 @@ class PrefixWindow:
 def counted(window: PrefixWindow, now: float, rules: ConversionRules) -> Counts:
     """Sends in the window since the last block, verified ones among them. An unverified send
     younger than ``grace_s`` is not counted yet; a verified one always is."""
-    first = rules.bucket(max(now - rules.window_s, window.since))
+    first = rules.bucket(now - rules.window_s)
+    if window.since:
+        # The bucket of the last block's start held the sends that condemned it: not again.
+        first = max(first, rules.bucket(window.since) + 1)
     settled_before = rules.bucket(now - rules.grace_s) if rules.grace_s else None
     sent = verified = 0
     for bucket, count in window.sent.items():

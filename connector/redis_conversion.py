@@ -47,7 +47,8 @@ from connector.state import NAMESPACE, Script, SharedState
 PREFIX = NAMESPACE + b"conv:"
 
 # KEYS: user, window, alive, block. ARGV: entry, bucket, first bucket kept, user TTL ms,
-# window TTL ms, sends kept per user. Returns {window fields and values, alive, blocked}.
+# window TTL ms, sends kept per user, now ms. Returns {window fields and values, alive,
+# blocked}. A block is judged by its own end (the caller's clock), its TTL only tidies.
 _RECORD = Script("""
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[6]) - 1)
@@ -66,7 +67,10 @@ for i = 1, #all, 2 do
     kept[#kept + 1] = all[i + 1]
   end
 end
-return {kept, redis.call('EXISTS', KEYS[3]), redis.call('EXISTS', KEYS[4])}
+local blocked = 0
+local block = redis.call('GET', KEYS[4])
+if block and tonumber(string.match(block, '^(%d+)')) > tonumber(ARGV[7]) then blocked = 1 end
+return {kept, redis.call('EXISTS', KEYS[3]), blocked}
 """)
 
 # KEYS: event, user. ARGV: now ms, event ms, family, application ('' = any), match before ms,
@@ -102,11 +106,12 @@ return {'unmatched'}
 # KEYS: block, strike, window. ARGV: now ms, first block ms, longest block ms, sent, verified.
 # Returns {level, duration ms}, or nil when a block is already in place.
 _START_BLOCK = Script("""
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local now = tonumber(ARGV[1])
+local block = redis.call('GET', KEYS[1])
+if block and tonumber(string.match(block, '^(%d+)')) > now then return false end
 local level = redis.call('INCR', KEYS[2])
 local duration = math.min(tonumber(ARGV[2]) * 2 ^ math.min(level - 1, 32), tonumber(ARGV[3]))
 duration = math.floor(duration)
-local now = tonumber(ARGV[1])
 local value = string.format('%d|%d|%s|%s', now + duration, level, ARGV[4], ARGV[5])
 redis.call('SET', KEYS[1], value, 'PX', duration)
 redis.call('PEXPIRE', KEYS[2], duration + tonumber(ARGV[3]))
@@ -171,6 +176,7 @@ class RedisConversionStore:
             window_ms,
             window_ms + _ms(rules.bucket_s),
             SENDS_PER_USER,
+            _ms(send.at),
         )
         fields, alive, blocked = reply
         return _window(fields, bool(alive), bool(blocked))
