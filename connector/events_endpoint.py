@@ -114,7 +114,8 @@ class EventsEndpoint:
         self.auth_field = auth_field.lower()
         self.validator = RequestValidator(DELIVERY_SCHEMA)
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
+        """The route's endpoint (a Starlette request → response function)."""
         started = time.monotonic()
         fields: dict[str, Any] = {"event": "okta_events", "method": request.method}
         answer = await self._handle(request, fields)

@@ -201,7 +201,7 @@ def _log_block(started: BlockStarted, country: str) -> None:
                 "conversion": round(counts.rate, 3),
                 "sent": counts.sent,
                 "verified": counts.verified,
-                "level": started.level,
+                "block_level": started.level,
                 "block_s": int(started.duration_s),
             }
         },
