@@ -147,7 +147,11 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *metrics_routes,
-            *([Route(EVENTS_PATH, events.endpoint.handle, methods=["GET", "POST"])] if events else []),
+            *(
+                [Route(EVENTS_PATH, events.endpoint.handle, methods=["GET", "POST"])]
+                if events
+                else []
+            ),
         ],
         exception_handlers=_error_handlers(hook.outcomes),
         lifespan=lifespan,

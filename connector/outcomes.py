@@ -125,7 +125,7 @@ REFUSAL_ROWS: dict[str, Row] = {
         "The events could not be recorded; deliver them again.",
         "State store unavailable",
         "hook",
-        None,
+        "state_store",
     ),
     refusals.NOT_FOUND: Row(404, "No such endpoint.", "No such endpoint.", _URL, None),
     refusals.METHOD_NOT_ALLOWED: Row(405, "Method not allowed.", "Method not allowed.", _URL, None),

@@ -94,9 +94,7 @@ def test_parse_time() -> None:
     assert parse_time("soon") is None
 
 
-def window(
-    sent: dict[int, int], verified: dict[int, int] | None = None, **kw: Any
-) -> PrefixWindow:
+def window(sent: dict[int, int], verified: dict[int, int] | None = None, **kw: Any) -> PrefixWindow:
     values: dict[str, Any] = {"channel_alive": True, **kw}
     return PrefixWindow(sent, verified or {}, **values)
 

@@ -117,9 +117,7 @@ def test_a_late_event_counts_within_the_window_and_not_past_it(
         late = await store.verify(event("e1"), application=None, now=T0 + 3000, rules=RULES)
         assert late.outcome == VERIFIED
         await store.record_send(send("00uB"), RULES)
-        past = await store.verify(
-            event("e2", "00uB"), application=None, now=T0 + 3700, rules=RULES
-        )
+        past = await store.verify(event("e2", "00uB"), application=None, now=T0 + 3700, rules=RULES)
         assert past.outcome == UNMATCHED  # its send has left the window
 
     run(scenario)

@@ -147,9 +147,7 @@ def test_a_verification_without_a_usable_challenge_is_400(
         EVENTS_SECRET.removeprefix("Basic "),  # the value without its scheme
     ],
 )
-def test_verification_and_delivery_need_the_whole_secret(
-    base_url: str, secret: str | None
-) -> None:
+def test_verification_and_delivery_need_the_whole_secret(base_url: str, secret: str | None) -> None:
     for response in (verify(base_url, "abc", secret), deliver(base_url, delivery(), secret)):
         assert response.status_code == 401
         error = okta_answer(response.content)["error"]
@@ -192,7 +190,9 @@ def test_bad_bodies(base_url: str) -> None:
 
 
 def test_a_delivery_is_answered_200_with_an_empty_body(base_url: str) -> None:
-    before = metric(base_url, "ezitxt_hook_events_total", event_type="other", outcome="ignored_type")
+    before = metric(
+        base_url, "ezitxt_hook_events_total", event_type="other", outcome="ignored_type"
+    )
     response = deliver(base_url, delivery(log_event("user.session.start"), log_event()))
     assert response.status_code == 200 and response.content == b""
     after = metric(base_url, "ezitxt_hook_events_total", event_type="other", outcome="ignored_type")
@@ -222,8 +222,10 @@ def test_the_loop_blocks_a_pumped_prefix_and_spares_the_verified_ones(
         answers.append(sign_in(base_url, bot, BOT_PREFIX_NUMBER.format(n)).json())
         if n == 4:  # the fifth send judges the prefix: wait for its background recording
             wait_for(
-                lambda: metric(base_url, "ezitxt_hook_prefix_blocks_started_total", country="NZ")
-                > blocks
+                lambda: (
+                    metric(base_url, "ezitxt_hook_prefix_blocks_started_total", country="NZ")
+                    > blocks
+                )
             )
     sent_to_bot = len(gateway.calls) - before
     assert sent_to_bot == 5
@@ -239,7 +241,12 @@ def test_the_loop_blocks_a_pumped_prefix_and_spares_the_verified_ones(
         line.get("event") == "prefix_blocked" and line["prefix"] == "+6422555" for line in blocked
     )
     line = next(line for line in blocked if line.get("event") == "prefix_blocked")
-    assert (line["sent"], line["verified"], line["conversion"], line["block_level"]) == (5, 0, 0.0, 1)
+    assert (line["sent"], line["verified"], line["conversion"], line["block_level"]) == (
+        5,
+        0,
+        0.0,
+        1,
+    )
     assert_safe(out, users, secrets_=[EVENTS_SECRET, payloads.PASSWORD, payloads.AUTHORIZATION])
 
 
