@@ -331,6 +331,22 @@ def test_two_replicas_sharing_redis_count_one_delivery_once(
             assert deliver(two, copy.deepcopy(body)).status_code == 200
             assert deliver(two, body).status_code == 200
     out = log_lines(capfd, caplog)
+    assert_safe(out, [user], secrets_=[EVENTS_SECRET, STATE_SECRET])
     lines = [json.loads(line) for line in out.splitlines() if "okta_events" in line]
     counted = [line["counted"] for line in lines if line.get("event") == "okta_events"]
     assert counted == [{"verified": 1}, {"duplicate": 1}, {"duplicate": 1}]
+
+
+def test_with_redis_down_a_delivery_is_503_for_okta_to_retry_and_the_hook_still_sends() -> None:
+    down = settings(
+        redis_url="redis://127.0.0.1:9/0", state_secret=STATE_SECRET, redis_timeout_ms=100
+    )
+    gateway = FakeGateway()
+    with serve(create_app(down, gateway=gateway)) as url:
+        response = deliver(url, delivery(log_event()))
+        assert response.status_code == 503
+        error = okta_answer(response.content)["error"]
+        assert error["errorCauses"][0]["reason"] == "events_state_unavailable"
+        assert sign_in(url, "00uDown0000000000000", "+64211234567").json()["commands"]
+        assert len(gateway.calls) == 1  # fails open: no block read, the send not counted
+        assert deliver(url, delivery(log_event("user.session.start"))).status_code == 200
