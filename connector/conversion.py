@@ -199,7 +199,7 @@ class ConversionRules:
         return self.window_s / BUCKETS
 
     def bucket(self, at: float) -> int:
-        return int(at // self.bucket_s)
+        return int(at * BUCKETS / self.window_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +212,7 @@ class Counts:
         return self.verified / self.sent if self.sent else 1.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made once a send, and frozen slots cost ~2 µs to build
 class PrefixWindow:
     """One prefix of one application, as a store read it after recording a send: sent and
     verified sends per bucket (a send's bucket is its own time, so a late verification lands

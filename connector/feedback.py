@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from connector import metrics
@@ -44,7 +45,7 @@ log = logging.getLogger("ezitxt.connector.conversion")
 # Answer outcomes of a send that may have gone (connector.outcomes): SUCCESSFUL and PENDING.
 MAY_HAVE_GONE = frozenset({"sent", "pending"})
 STATE_UNAVAILABLE = "state_unavailable"
-# Background recordings at once, at most; past it a send is not counted (and that is counted).
+# Sends queued for recording, at most; past it a send is not counted (and that is counted).
 MAX_PENDING = 10_000
 
 
@@ -71,15 +72,12 @@ class ConversionFeedback:
         self.prefix_digits = prefix_digits
         self.default_region = default_region
         self.clock = clock
-        self._pending: set[asyncio.Task[BlockStarted | None]] = set()
+        self._queue: deque[tuple[SentCode, str]] = deque()
+        self._worker: asyncio.Task[BlockStarted | None] | None = None
 
     def prefix_of(self, request: HookRequest) -> str | None:
         """The destination's prefix, or None for a number the decision will refuse anyway."""
-        try:
-            destination = normalise(request.phone_number, self.default_region)
-        except UnusableNumber:
-            return None
-        return number_prefix(destination, self.prefix_digits)
+        return _prefix_of(request.phone_number, self.default_region, self.prefix_digits)
 
     async def block_for(self, application: str, request: HookRequest) -> PrefixBlock | None:
         prefix = self.prefix_of(request)
@@ -103,20 +101,27 @@ class ConversionFeedback:
         family = FAMILY_OF_REQUEST.get(request.request_type)
         if outcome not in MAY_HAVE_GONE or request.user_id is None or family is None:
             return None
-        if len(self._pending) >= MAX_PENDING:
+        if len(self._queue) >= MAX_PENDING:
             metrics.count_conversion_skipped("backlog")
             return None
-        send = SentCode(
-            application=application,
-            user_id=request.user_id,
-            prefix=number_prefix(destination, self.prefix_digits),
-            family=family,
-            at=self.clock(),
-        )
-        task = asyncio.get_running_loop().create_task(self._record(send, destination.region))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-        return task
+        prefix = _prefix_of(destination.e164, destination.region, self.prefix_digits)
+        assert prefix is not None  # the number was sent to: it is a valid one
+        send = SentCode(application, request.user_id, prefix, family, self.clock())
+        self._queue.append((send, destination.region))
+        if self._worker is None:
+            # One task drains what the calls of a turn queued (not one task a send).
+            self._worker = asyncio.get_running_loop().create_task(self._drain_queue())
+        return self._worker
+
+    async def _drain_queue(self) -> BlockStarted | None:
+        started = None
+        try:
+            while self._queue:
+                send, country = self._queue.popleft()
+                started = await self._record(send, country) or started
+        finally:
+            self._worker = None
+        return started
 
     async def _record(self, send: SentCode, country: str) -> BlockStarted | None:
         try:
@@ -184,8 +189,18 @@ class ConversionFeedback:
 
     async def drain(self, timeout_s: float = 1.0) -> None:
         """Lets the recordings under way finish (at shutdown), within ``timeout_s``."""
-        if self._pending:
-            await asyncio.wait(set(self._pending), timeout=timeout_s)
+        if self._worker is not None:
+            await asyncio.wait({self._worker}, timeout=timeout_s)
+
+
+@lru_cache(maxsize=16_384)
+def _prefix_of(raw: str, region: str, digits: int) -> str | None:
+    """Cached as ``normalise`` is: the same users sign in again and again."""
+    try:
+        destination = normalise(raw, region)
+    except UnusableNumber:
+        return None
+    return number_prefix(destination, digits)
 
 
 def _log_block(started: BlockStarted, country: str) -> None:
