@@ -70,7 +70,10 @@ class DeliveryAuthenticator:
         self._checking: dict[bytes, asyncio.Future[bool | None]] = {}
         self.gateway_checks = 0  # calls made to the gateway, for tests and the curious
 
-    async def authenticate(self, values: tuple[str, ...]) -> EventCaller | Refusal:
+    async def authenticate(
+        self, values: tuple[str, ...], *, deadline: float | None = None
+    ) -> EventCaller | Refusal:
+        """``deadline``: the event loop's time by which a gateway check must have ended."""
         if len(values) != 1:
             detail = "missing" if not values else "ambiguous"
             return Refusal(refusals.EVENTS_UNAUTHORIZED, detail=detail)
@@ -83,14 +86,19 @@ class DeliveryAuthenticator:
             credential = parse_basic(value)
         except CredentialError:
             return Refusal(refusals.EVENTS_UNAUTHORIZED, detail="wrong_secret")
-        verdict = await self._verdict(credential.header_value)
+        timeout_s = CHECK_TIMEOUT_S
+        if deadline is not None:
+            timeout_s = min(timeout_s, deadline - asyncio.get_running_loop().time())
+        if timeout_s <= 0:
+            return Refusal(refusals.EVENTS_AUTH_UNAVAILABLE)
+        verdict = await self._verdict(credential.header_value, timeout_s)
         if verdict is None:
             return Refusal(refusals.EVENTS_AUTH_UNAVAILABLE)
         if not verdict:
             return Refusal(refusals.EVENTS_UNAUTHORIZED, detail="refused_by_gateway")
         return EventCaller(credential.application)
 
-    async def _verdict(self, authorization: str) -> bool | None:
+    async def _verdict(self, authorization: str, timeout_s: float) -> bool | None:
         key = hmac.digest(self._cache_key, authorization.encode(), "sha256")
         now = time.monotonic()
         cached = self._verdicts.get(key)
@@ -106,7 +114,7 @@ class DeliveryAuthenticator:
             assert self.checker is not None
             self.gateway_checks += 1
             verdict = await self.checker.check_credential(
-                authorization=authorization, timeout_s=CHECK_TIMEOUT_S
+                authorization=authorization, timeout_s=timeout_s
             )
         finally:
             del self._checking[key]
