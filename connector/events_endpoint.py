@@ -146,7 +146,7 @@ class EventsEndpoint:
         fields["caller"] = "events_secret" if caller.application is None else "application"
         if caller.application is not None:
             fields["application"] = caller.application
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):  # Starlette routes HEAD with GET
             return self._verification(request)
         return await self._delivery(request, caller, fields, deadline)
 

@@ -350,3 +350,10 @@ def test_with_redis_down_a_delivery_is_503_for_okta_to_retry_and_the_hook_still_
         assert sign_in(url, "00uDown0000000000000", "+64211234567").json()["commands"]
         assert len(gateway.calls) == 1  # fails open: no block read, the send not counted
         assert deliver(url, delivery(log_event("user.session.start"))).status_code == 200
+
+
+def test_head_is_the_verification_call_without_a_body(base_url: str) -> None:
+    headers = {"Authorization": EVENTS_SECRET, "X-Okta-Verification-Challenge": "abc"}
+    response = requests.head(base_url + EVENTS_PATH, headers=headers, timeout=5)
+    assert response.status_code == 200 and response.content == b""
+    assert requests.put(base_url + EVENTS_PATH, headers=headers, timeout=5).status_code == 405
