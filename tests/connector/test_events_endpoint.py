@@ -357,3 +357,28 @@ def test_head_is_the_verification_call_without_a_body(base_url: str) -> None:
     response = requests.head(base_url + EVENTS_PATH, headers=headers, timeout=5)
     assert response.status_code == 200 and response.content == b""
     assert requests.put(base_url + EVENTS_PATH, headers=headers, timeout=5).status_code == 405
+
+
+def test_a_block_started_on_one_replica_is_kept_by_the_other(redis: RedisServer) -> None:
+    if redis.process is None or redis.process.poll() is not None:
+        redis.start()
+    assert redis.command("FLUSHALL") == "+OK"
+    shared = settings(redis_url=redis.url, state_secret=STATE_SECRET, redis_timeout_ms=1000)
+    gateway_one, gateway_two = FakeGateway(), FakeGateway()
+    with serve(create_app(shared, gateway=gateway_one)) as one:
+        with serve(create_app(shared, gateway=gateway_two)) as two:
+            user = f"00uRep{secrets.token_hex(4)}"
+            assert sign_in(one, user, "+64211234567").json()["commands"]
+            client = Redis.from_url(redis.url)
+            try:  # the send is recorded in the background: wait for it (bounded)
+                wait_for(lambda: bool(list(client.scan_iter(match=b"ezitxt-okta:conv:user:*"))))
+                assert deliver(two, delivery(log_event(user=user))).status_code == 200
+                for n in range(5):
+                    bot = f"00uRepBot{n}{secrets.token_hex(3)}"
+                    assert sign_in(one, bot, BOT_PREFIX_NUMBER.format(n)).json()["commands"]
+                wait_for(lambda: client.exists(b"ezitxt-okta:conv:block:+6422555:okta-hook") == 1)
+            finally:
+                client.close()
+            refused = sign_in(two, "00uRepBot9", BOT_PREFIX_NUMBER.format(9)).json()
+            assert refused["error"]["errorCauses"][0]["reason"] == "prefix_blocked"
+            assert gateway_two.calls == []  # replica two sent nothing to the prefix
