@@ -105,11 +105,12 @@ class ConversionFeedback:
             metrics.count_conversion_skipped("backlog")
             return None
         prefix = _prefix_of(destination.e164, destination.region, self.prefix_digits)
-        assert prefix is not None  # the number was sent to: it is a valid one
+        if prefix is None:  # never: the number was read before it was sent to
+            return None
         send = SentCode(application, request.user_id, prefix, family, self.clock())
         self._queue.append((send, destination.region))
         if self._worker is None:
-            # One task drains what the calls of a turn queued (not one task a send).
+            # One task drains what the calls queue meanwhile (not one task a send).
             self._worker = asyncio.get_running_loop().create_task(self._drain_queue())
         return self._worker
 
@@ -117,8 +118,11 @@ class ConversionFeedback:
         started = None
         try:
             while self._queue:
-                send, country = self._queue.popleft()
-                started = await self._record(send, country) or started
+                # Everything queued at once: on Redis, one pipeline for them all.
+                batch = list(self._queue)
+                self._queue.clear()
+                results = await asyncio.gather(*(self._record(*queued) for queued in batch))
+                started = next((r for r in results if r is not None), started)
         finally:
             self._worker = None
         return started
