@@ -86,7 +86,7 @@ class Receiver:
         return JSONResponse({"verification": challenge})
 
     async def _delivery(self, path: str) -> Response:
-        if path == "error":
+        if path in ("error", "broken"):  # "broken" verifies, then fails every delivery
             return Response(status_code=500)
         if path == "refuse":
             return Response(status_code=400)
