@@ -49,21 +49,29 @@ logger = logging.getLogger("mocks.okta.event_hooks")
 CHALLENGE_HEADER = "X-Okta-Verification-Challenge"
 # A verification answer is a small JSON object; more is not read.
 MAX_ANSWER = 64 * 1024
-# The org's URL as the request that caused an event came in (for ``source``), when the app
-# was given no ``org_url``.
-_REQUEST_BASE_URL: ContextVar[str | None] = ContextVar("okta_request_base_url", default=None)
+# The request that caused an event, for the org's URL in ``source`` when the app was given no
+# ``org_url`` (its scope only: the URL is worked out for the few requests that cause a delivery).
+_REQUEST_SCOPE: ContextVar[Scope | None] = ContextVar("okta_request_scope", default=None)
 
 
 class RememberBaseUrl:
-    """Pure ASGI middleware: the request's base URL, for the ``source`` of deliveries it causes."""
+    """Pure ASGI middleware: keeps the request's scope for the ``source`` of deliveries it
+    causes."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            _REQUEST_BASE_URL.set(str(Request(scope).base_url).rstrip("/"))
+            _REQUEST_SCOPE.set(scope)
         await self.app(scope, receive, send)
+
+
+def _org_url(runtime: Runtime) -> str:
+    if runtime.org_url:
+        return runtime.org_url
+    scope = _REQUEST_SCOPE.get()
+    return str(Request(scope).base_url).rstrip("/") if scope else "http://127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -171,7 +179,7 @@ class EventDispatcher:
             return
         # Okta's debugData names the event hooks configured to deliver an event.
         event["debugContext"]["debugData"]["eventHookIds"] = ",".join(h.id for h in hooks)
-        base = self._runtime.org_url or _REQUEST_BASE_URL.get() or "http://127.0.0.1"
+        base = _org_url(self._runtime)
         for hook in hooks:
             body = delivery_body(
                 [event],
