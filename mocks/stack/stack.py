@@ -1,7 +1,9 @@
 """Start, wire and stop the three servers of the stack.
 
 ``Stack(port_base=8400)``: mock EZITXT on B, the connector on B+1 (HTTPS with a certificate from
-a CA made at start, unless ``http=True``), mock Okta on B+2 trusting that CA. Its state (CA,
+a CA made at start, unless ``http=True``), mock Okta on B+2 trusting that CA. The connector gets a
+random ``EZITXT_HOOK_EVENTS_SECRET`` (``event_hook=False``: none), which ``event_hook_setup()``
+hands to the wiring for the Okta event hook it registers on ``/okta/events``. Its state (CA,
 SQLite, logs) lives in a folder of its own, ``var/stack-<B>`` unless ``workdir`` says otherwise,
 held for the stack's life (``state.py``). A context manager: leaving it stops all three, SIGTERM
 first, so SQLite is closed cleanly.

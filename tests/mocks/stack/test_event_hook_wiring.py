@@ -6,6 +6,7 @@ failed verification with Okta's reason, and that a verified code reaches the rec
 
 from __future__ import annotations
 
+import argparse
 import hmac
 import re
 import threading
@@ -23,6 +24,7 @@ from starlette.routing import Route
 
 from mocks.ezitxt.app import create_app as create_ezitxt
 from mocks.okta.app import create_app as create_okta
+from mocks.stack.cli import add_arguments
 from mocks.stack.clients import okta_api
 from mocks.stack.event_hook_wiring import (
     EVENT_TYPES,
@@ -206,3 +208,11 @@ def _settle(control: requests.Session, okta: str) -> None:
             return
         threading.Event().wait(0.05)
     raise AssertionError("the delivery never settled")
+
+
+def test_the_cli_registers_the_event_hook_unless_told_not_to() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).no_event_hook is False
+    assert parser.parse_args(["--no-event-hook"]).no_event_hook is True
+    assert "--no-event-hook" in parser.format_help()
