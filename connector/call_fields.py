@@ -38,7 +38,7 @@ def call_fields(handled: Handled, *, duration_ms: float) -> dict[str, Any]:
         if decision.country:
             fields["country"] = decision.country
         if decision.prefix:
-            fields["prefix"] = decision.prefix
+            fields["prefix"] = decision.prefix  # a range (phone.number_prefix), not a number
         if decision.reason == NUMBER_TYPE_REFUSED:
             fields["number_type"] = decision.detail
         elif decision.detail:

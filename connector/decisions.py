@@ -5,7 +5,9 @@ in turn; the first refusal wins. A rule sees the request and its destination and
 ``None`` (no objection) or a ``Refusal``: the stateless fraud controls of DESIGN.md decision
 12, ``AllowedCountries`` and ``NumberTypes``. The controls that need state are judged as purely
 (``connector.velocity.judge``: counts in, a refusal or none out) but counted by a store, after
-the replay store's claim, so that a replay is never counted twice (``connector.hook``).
+the replay store's claim, so that a replay is never counted twice (``connector.hook``). A
+prefix blocked for low conversion (``connector.conversion``) is read by the orchestrator
+beforehand and handed in as a value (``block``).
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from typing import Protocol
 
 import phonenumbers
 
+from connector.conversion import PrefixBlock, allow_listed
 from connector.errors import UnusableNumber
 from connector.gateway import OutboundSms
 from connector.phone import Destination, normalise, number_prefix
 from connector.refusals import (
     BLOCKED_BY_POLICY,
     NUMBER_TYPE_REFUSED,
+    PREFIX_BLOCKED,
     UNUSABLE_NUMBER,
     VOICE_NOT_OFFERED,
     Refusal,
@@ -78,11 +82,23 @@ class NumberTypes:
         return None
 
 
+def refuse_blocked_prefix(
+    destination: Destination, block: PrefixBlock | None, allow: tuple[str, ...]
+) -> Refusal | None:
+    """A prefix blocked for low conversion (``connector.conversion``; the block was read by
+    the orchestrator): refused, nothing sent, unless the number is allow-listed (the admin's
+    override of a block already in place)."""
+    if block is None or allow_listed(destination.e164, allow):
+        return None
+    return Refusal(PREFIX_BLOCKED, country=destination.region, prefix=block.prefix)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     default_region: str = "NZ"  # numbers without a country code are read in this region
     rules: tuple[Rule, ...] = ()
     prefix_digits: int = 5  # national digits of a number's prefix (Settings.prefix_digits)
+    conversion_allow: tuple[str, ...] = ()  # EZITXT_HOOK_CONVERSION_ALLOW_PREFIXES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -95,10 +111,13 @@ class Policy:
             default_region=settings.default_region,
             rules=tuple(rules),
             prefix_digits=settings.prefix_digits,
+            conversion_allow=settings.conversion_rules.allow,
         )
 
 
-def decide(request: HookRequest, policy: Policy) -> Refusal | Send:
+def decide(
+    request: HookRequest, policy: Policy, *, block: PrefixBlock | None = None
+) -> Refusal | Send:
     if request.channel in VOICE_CHANNELS:
         return Refusal(VOICE_NOT_OFFERED)
     try:
@@ -109,5 +128,8 @@ def decide(request: HookRequest, policy: Policy) -> Refusal | Send:
         refusal = rule(request, destination)
         if refusal is not None:
             return refusal
+    refusal = refuse_blocked_prefix(destination, block, policy.conversion_allow)
+    if refusal is not None:
+        return refusal
     sms = OutboundSms(destination.e164, request.message, request.event_id)
     return Send(sms, destination.region, number_prefix(destination, policy.prefix_digits))

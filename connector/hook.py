@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from connector import logs
 from connector.answers import Answer
@@ -39,6 +40,7 @@ from connector.errors import (
 )
 from connector.gateway import Gateway, GatewayReceipt
 from connector.outcomes import GatewayResult, Outcomes
+from connector.phone import normalise
 from connector.refusals import Refusal
 from connector.replays import (
     Fingerprints,
@@ -56,6 +58,9 @@ from connector.state import StateUnavailable
 from connector.validation import RequestValidator
 from connector.velocity import Limits, Subject
 from connector.velocity_store import NOT_COUNTED, Admitted, MemoryVelocityStore, VelocityStore
+
+if TYPE_CHECKING:  # connector.feedback imports connector.metrics, which imports this module
+    from connector.feedback import ConversionFeedback
 
 # The gateway is told to be done this long before the budget ends, and the hook cuts its own
 # wait this long before: the gateway's own timeout (which knows whether the request left)
@@ -112,6 +117,7 @@ class TelephonyHook:
         fingerprints: Fingerprints | None = None,
         authenticator: Authenticator | None = None,
         velocity: VelocityStore | None = None,
+        feedback: ConversionFeedback | None = None,
     ) -> None:
         self.settings = settings
         self.gateway = gateway
@@ -129,6 +135,8 @@ class TelephonyHook:
         self.fingerprints = fingerprints or Fingerprints.fresh()
         # The caller → the gateway credential, in the configured auth modes (DESIGN.md 13).
         self.authenticator = authenticator or Authenticator.from_settings(settings)
+        # Conversion feedback (EZITXT_HOOK_EVENTS_SECRET): blocked prefixes, sends recorded.
+        self.feedback = feedback
 
     def deadline(self, arrived: float) -> float:
         """When the hook stops waiting on anything, for a call that arrived at ``arrived``."""
@@ -143,7 +151,9 @@ class TelephonyHook:
         request = parse_request(call.body, self.validator)
         if isinstance(request, Refusal):
             return Handled(self.outcomes.refused(request), decision=request)
-        decision = decide(request, self.policy)
+        feedback = self.feedback
+        block = await feedback.block_for(credential.application, request) if feedback else None
+        decision = decide(request, self.policy, block=block)
         if isinstance(decision, Refusal):
             return Handled(self.outcomes.refused(decision), request, decision)
         subject = Subject(
@@ -160,6 +170,10 @@ class TelephonyHook:
             answer = self.outcomes.replayed(trip.result)
         else:
             answer = self.outcomes.answer_for(trip.result)
+            if feedback is not None:  # a replay's send was recorded by its first call
+                # The destination decide() read (phone.normalise caches it: a look-up).
+                destination = normalise(request.phone_number, self.policy.default_region)
+                feedback.sent(credential.application, request, destination, answer.outcome)
         return Handled(answer, request, decision, trip)
 
     async def _send_once(

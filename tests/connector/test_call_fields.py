@@ -92,6 +92,10 @@ def handled(decision: Refusal | Send, trip: Trip | None = None) -> Handled:
             handled(Refusal("number_type_refused", detail="premium_rate", country="NZ")),
             {**COMMON, "country": "NZ", "number_type": "premium_rate"},
         ),
+        (
+            handled(Refusal("prefix_blocked", country="NZ", prefix="+6421123")),
+            {**COMMON, "country": "NZ", "prefix": "+6421123"},
+        ),
         *(
             (
                 handled(Refusal(reason, country="NZ", prefix="+6421123")),

@@ -78,6 +78,7 @@ def readme_rows() -> set[str]:
         "### Toll-fraud controls",
         "### Limits on client connections",
         "### Auth modes",
+        "#### Conversion feedback",
     )
     for title in titles:
         section = text[text.index(title) :]
