@@ -299,7 +299,12 @@ BLOCK = PrefixBlock("+6421123", until=2_000_000_000.0, level=1)
         (request(), Policy(), None, Send(SMS_NZ, "NZ", "+6421123")),
         # The allow-list overrides a block in place: a whole range, or one number in it.
         (request(), Policy(conversion_allow=("+6421",)), BLOCK, Send(SMS_NZ, "NZ", "+6421123")),
-        (request(), Policy(conversion_allow=(payloads.PHONE,)), BLOCK, Send(SMS_NZ, "NZ", "+6421123")),
+        (
+            request(),
+            Policy(conversion_allow=(payloads.PHONE,)),
+            BLOCK,
+            Send(SMS_NZ, "NZ", "+6421123"),
+        ),
         (
             request(),
             Policy(conversion_allow=("+6422",)),
