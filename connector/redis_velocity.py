@@ -23,6 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from hashlib import blake2b
+from typing import cast
 
 from connector.refusals import Refusal
 from connector.state import NAMESPACE, Script, SharedState
@@ -162,10 +163,9 @@ class RedisVelocityStore:
         return Admitted((now, counted))
 
     def refund(self, admitted: Admitted) -> None:
-        token = admitted.token
-        if not isinstance(token, tuple):
+        if len(admitted) != 2:
             return
-        now, counted = token
+        now, counted = cast(tuple[float, list[tuple[bytes, tuple[int, ...]]]], admitted)
         args: list[bytes | int] = []
         for _, lengths in counted:
             args.append(len(lengths))
