@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -44,7 +45,12 @@ from connector.velocity import SCOPES, Limits, Subject, judge, refusal
 MAX_KEYS = 100_000
 
 log = logging.getLogger("ezitxt.connector.velocity")
+Records = dict[object, "list[int] | int"]
 
+# A key new in an epoch is an int, not a list (no object for the garbage collector to track,
+# nothing to copy): ``epoch << _EPOCH_SHIFT | used``, its counts all from this epoch's buckets.
+_EPOCH_SHIFT = 32
+_USED_MASK = (1 << _EPOCH_SHIFT) - 1
 # A record's slots: the epoch it was judged in, its allowance, the sends counted since (in
 # every window's current bucket, not yet in its count), then per window bucket, count, previous.
 _EPOCH, _ALLOWANCE, _USED, _WINDOWS = 0, 1, 2, 3
@@ -95,8 +101,8 @@ class _Scope:
         self.thresholds = [limits.thresholds[i] for i in self.indexes]
         self.span = max(self.seconds)  # a generation: a bucket of the longest window
         self.generation_end = -1.0
-        self.current: dict[object, list[int]] = {}
-        self.previous: dict[object, list[int]] = {}
+        self.current: Records = {}
+        self.previous: Records = {}
         # This epoch's (bucket, its end) a window, and a new key's record (counted once).
         self.buckets: list[tuple[int, float]] = []
         self.template: list[int] = []
@@ -142,11 +148,13 @@ class MemoryVelocityStore:
             if any(w.scope == scope for w in limits.windows)
         ]
         # Per scope, unpacked once an epoch for the hot path (no attribute look-ups a call).
-        self._hot: list[
-            tuple[int, dict[object, list[int]], dict[object, list[int]], list[int], _Scope]
-        ] = []
+        self._hot: list[tuple[int, Records, Records, int, int, _Scope]] = []
         self._next_roll = -1.0
         self._epoch = 0  # bumped whenever a bucket of any window ends: a refund after is dropped
+        # A time inside each epoch a young key (an int) may still be from, oldest first: its
+        # buckets, when it grows into a record.
+        self._epoch_times: deque[tuple[int, float]] = deque()
+        self._longest = max((state.span for state in self._scopes), default=0.0)
 
     async def admit(self, subject: Subject) -> Admitted | Refusal:
         return self.admit_now(subject)
@@ -167,21 +175,28 @@ class MemoryVelocityStore:
         )
         max_keys = self.max_keys
         counted = 0
-        for scope, current, previous, template, state in self._hot:
+        for scope, current, previous, first, cap, state in self._hot:
             key = keys[scope]
             if key is not None:
                 record = current.get(key)
-                if record is not None:
-                    if record[_EPOCH] == epoch:
-                        used: int = record[_USED]
-                        if used < record[_ALLOWANCE]:
-                            record[_USED] = used + 1
+                if record.__class__ is int:  # young: first - 1 < record < cap, this epoch's
+                    if first <= record < cap:
+                        current[key] = record + 1
+                        counted += 1
+                        continue
+                    if not self._judge(state, self._grown(state, key, record), now, epoch):
+                        return self._refused(subject, keys, now, counted)
+                elif record is not None:
+                    if record[_EPOCH] == epoch:  # type: ignore[index]
+                        used: int = record[_USED]  # type: ignore[index]
+                        if used < record[_ALLOWANCE]:  # type: ignore[index]
+                            record[_USED] = used + 1  # type: ignore[index]
                             counted += 1
                             continue
-                    if not self._judge(state, record, now, epoch):
+                    if not self._judge(state, record, now, epoch):  # type: ignore[arg-type]
                         return self._refused(subject, keys, now, counted)
                 elif key not in previous and len(current) < max_keys:
-                    current[key] = template[:]  # a new key: counted, judged in advance
+                    current[key] = first  # a new key: counted once, judged in advance
                 elif not self._from_previous(state, key, now, epoch):
                     return self._refused(subject, keys, now, counted)
             counted += 1
@@ -203,12 +218,36 @@ class MemoryVelocityStore:
         for state in self._scopes:
             state.roll(now, self._epoch)
         self._next_roll = min(state.next_end() for state in self._scopes)
-        self._hot = [(s.scope, s.current, s.previous, s.template, s) for s in self._scopes]
+        first = (self._epoch << _EPOCH_SHIFT) + 1
+        self._hot = [
+            (s.scope, s.current, s.previous, first, first - 1 + s.template[_ALLOWANCE], s)
+            for s in self._scopes
+        ]
+        times = self._epoch_times
+        times.append((self._epoch, now))
+        # A key lives two generations at most; an epoch is shorter than one.
+        while times and times[0][1] < now - 3 * self._longest:
+            times.popleft()
+
+    def _view(self, state: _Scope, young: int) -> list[int]:
+        """A young key's record: its epoch's buckets, its sends counted in them."""
+        epoch, used = young >> _EPOCH_SHIFT, young & _USED_MASK
+        at = next(t for e, t in reversed(self._epoch_times) if e == epoch)
+        record = [epoch, state.template[_ALLOWANCE], used]
+        for seconds in state.seconds:
+            record += (int(at // seconds), 0, 0)
+        return record
+
+    def _grown(self, state: _Scope, key: object, young: int) -> list[int]:
+        record = self._view(state, young)
+        state.current[key] = record
+        return record
 
     def _from_previous(self, state: _Scope, key: object, now: float, epoch: int) -> bool:
         """A key of the previous generation, or a new one while the generation is full.
         False: refused."""
-        record = state.previous.get(key)
+        found = state.previous.get(key)
+        record = self._view(state, found) if isinstance(found, int) else found
         if len(state.current) >= self.max_keys:
             self._full(state)
             if record is None:
@@ -216,7 +255,7 @@ class MemoryVelocityStore:
             # Judged but not counted (the previous generation is not refunded into).
             return self._estimates_pass(state, record, now)
         if record is None:
-            state.current[key] = state.template[:]
+            state.current[key] = (self._epoch << _EPOCH_SHIFT) + 1
             return True
         del state.previous[key]
         state.current[key] = record
@@ -278,9 +317,13 @@ class MemoryVelocityStore:
 
     def _uncount(self, keys: tuple[object, ...], scopes: int) -> None:
         """Takes one send back from the first ``scopes`` scopes' records of this epoch."""
-        for scope, current, _, _, _ in self._hot[:scopes]:
+        for scope, current, _, first, _, _ in self._hot[:scopes]:
             key = keys[scope]
             record = current.get(key) if key is not None else None
+            if isinstance(record, int):
+                if record >= first:  # this epoch's, one send or more
+                    current[key] = record - 1
+                continue
             if record is None or record[_EPOCH] != self._epoch:
                 continue  # not counted (the generation was full)
             used: int = record[_USED]
@@ -303,12 +346,14 @@ class MemoryVelocityStore:
             if key is None:
                 continue
             record = state.current.get(key) or state.previous.get(key)
+            if isinstance(record, int):
+                record = self._view(state, record)
             found = self._estimates(state, record, now) if record else [0.0] * len(state.indexes)
             for index, estimate in zip(state.indexes, found, strict=True):
                 counts[index] = estimate
         first = judge(counts, self.limits, subject)
         # judge names the first window over in the limits' order; the hot path found one.
-        refused = self._hot[counted][4]
+        refused = self._hot[counted][5]
         return first or refusal(self.limits.windows[refused.indexes[0]], subject)
 
     def _full(self, state: _Scope) -> None:
