@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -29,9 +28,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import hiredis
 from redis.asyncio import Redis
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError, RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisError
 from redis.maint_notifications import MaintNotificationsConfig
 from redis.retry import Retry
+
+from connector.redis_pipe import Pipe
 
 # Every key of this project in a Redis shared with others starts with this.
 NAMESPACE = b"ezitxt-okta:"
@@ -104,6 +105,8 @@ class SharedState:
         self._client: Redis | None = None
         self._batch: list[tuple[tuple[bytes | str | int, ...], asyncio.Future[Any]]] = []
         self._sending: set[asyncio.Task[None]] = set()
+        # Connections held for the pipelines (at most MAX_PIPELINES), idle between batches.
+        self._pipes: list[Pipe] = []
         self._scripts: dict[str, Script] = {}
         self._paused_until = 0.0
         self._ready_checked_at = -READY_CACHE_S
@@ -129,6 +132,7 @@ class SharedState:
 
     async def close(self) -> None:
         if self._client is not None:
+            self._pipes.clear()  # the pool disconnects them, in use as they are
             await self._client.aclose()
             self._client = None
 
@@ -205,7 +209,9 @@ class SharedState:
 
     def send_script(self, operation: str, script: Script, keys: int, *args: bytes | int) -> None:
         """``EVAL`` with the source: no reply comes back to retry after a NOSCRIPT, and Redis
-        finds its compiled script by the source's SHA1 all the same."""
+        finds its compiled script by the source's SHA1 all the same. ``EVALSHA`` with a
+        resend after a NOSCRIPT measured no cheaper, for Redis or the hook (variant "settle by
+        EVAL with source" of ``python -m loadtests.bench.redis_store_ab``: FIGURES_PENDING)."""
         self._scripts[script.sha] = script
         self.send(operation, "EVAL", script.source, keys, *args)
 
@@ -265,38 +271,49 @@ class SharedState:
                 if not future.done():
                     future.set_exception(failure)
             return
-        # One pooled connection, every command packed in one write, the replies read in order:
+        # Every command packed in one write on a held connection, the replies read in order:
         # a pipeline without redis-py's Pipeline object (its per-batch work was most of the
-        # cost at a few commands a batch). An error reply is read and handed over in place.
-        pool = self.client.connection_pool
-        results: list[Any] = []
+        # cost at a few commands a batch). An error reply is handed over in place.
         try:
-            connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+            pipe = await self._pipe()
         except Exception as exc:
             self._fail_batch(batch, exc)
             return
         try:
             # hiredis packs in C; redis-py's asyncio connection packs in Python (~4x the cost).
             packed = b"".join([hiredis.pack_command(args) for args, _ in batch])  # type: ignore[arg-type]
-            # One timer for the whole batch, not one a reply (math.inf: no timer of redis-py's).
+            # One timer for the whole batch, not one a reply.
             async with asyncio.timeout(self.timeout_s):
-                await connection.send_packed_command(packed, check_health=False)
-                for _ in batch:
-                    try:
-                        results.append(await connection.read_response(timeout=math.inf))
-                    except ResponseError as reply:
-                        results.append(reply)
+                results = await pipe.exchange(packed, len(batch))
         except BaseException as exc:
-            await connection.disconnect()  # replies may be left unread on it
+            await self._drop(pipe)  # replies may be left unread on it
             self._fail_batch(batch, exc if isinstance(exc, Exception) else ConnectionError())
             if not isinstance(exc, Exception):
                 raise
             return
-        finally:
-            await pool.release(connection)
+        self._pipes.append(pipe)
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():  # its caller may have been cut off by its deadline
                 future.set_result(result)
+
+    async def _pipe(self) -> Pipe:
+        """A held connection that still works, or a new one from the pool (which connects
+        it: a Redis down makes that fail within the connect timeout)."""
+        while self._pipes:
+            pipe = self._pipes.pop()
+            if pipe.usable():
+                return pipe
+            await self._drop(pipe)  # e.g. Redis restarted while it was idle
+        pool = self.client.connection_pool
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        return Pipe(connection)
+
+    async def _drop(self, pipe: Pipe) -> None:
+        pool = self.client.connection_pool
+        try:
+            await pipe.connection.disconnect()
+        finally:
+            await pool.release(pipe.connection)
 
     def _failed(self, operation: str, exc: BaseException) -> None:
         self._count(operation)
