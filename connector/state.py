@@ -185,6 +185,33 @@ class SharedState:
         self._paused_until = 0.0
         return result
 
+    async def commands(self, operation: str, *commands: tuple[bytes | str | int, ...]) -> list[Any]:
+        """Several commands' replies, in order, for one wait: all go out in the same pipeline
+        (nothing is awaited between them), so a call that needs several (velocity counters
+        and the claim) is suspended and woken once, not once a command. Not atomic: each is
+        its own command (use a script for that). Any error reply fails the whole call with
+        ``StateUnavailable``; a script's NOSCRIPT is not retried here (what went before it in
+        the group has run): send scripts through ``script``. Against one ``command`` after
+        another: FIGURES_PENDING."""
+        self._check_pause(operation)
+        futures = [self.submit(*args) for args in commands]
+        try:
+            # One batch sets them all in one go, in order: the last done, all are.
+            await futures[-1]
+            results = [future.result() for future in futures]
+        except StateUnavailable:
+            self._count(operation)
+            raise
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._failed(operation, exc)
+            raise StateUnavailable(operation, type(exc).__name__) from None
+        for result in results:
+            if isinstance(result, Exception):
+                self._failed(operation, result)
+                raise StateUnavailable(operation, type(result).__name__) from None
+        self._paused_until = 0.0
+        return results
+
     def send(self, operation: str, *args: bytes | str | int) -> None:
         """One command, its reply not waited for; a failure is counted and logged."""
         if self._paused_until and time.monotonic() < self._paused_until:

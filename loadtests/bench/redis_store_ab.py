@@ -131,6 +131,22 @@ class VelocityInClaim(RedisReplayStore):
         return Owned(mine)
 
 
+class VelocityWithClaim(RedisReplayStore):
+    """The velocity count as native commands (``INCR``, ``PEXPIRE NX``) and the claim, all in
+    one pipeline and one wait (``SharedState.commands``)."""
+
+    async def claim(self, key: bytes, stamp: Stamp) -> Claim:
+        mine = b"\x00" + self._token() + stamp.credential + stamp.message
+        count, _, found = await self.state.commands(
+            "velocity_claim",
+            ("INCR", VELOCITY_KEY),
+            ("PEXPIRE", VELOCITY_KEY, VELOCITY_WINDOW_MS, "NX"),
+            ("SET", PREFIX + key, mine, "NX", "PX", self.window_ms, "GET"),
+        )
+        assert int(count) > 0 and found is None
+        return Owned(mine)
+
+
 class PoolPerBatch(SharedState):
     """The first version's pipeline: a connection from the pool for each batch, written with
     ``send_packed_command``, each reply read with ``read_response``."""
@@ -186,6 +202,7 @@ VARIANTS = (
     Variant("first version (both)", _store(LuaClaim), PoolPerBatch),
     Variant("+ a velocity script before the claim", _store(VelocityThenClaim)),
     Variant("+ velocity and claim in one script", _store(VelocityInClaim)),
+    Variant("+ velocity commands and claim, one wait", _store(VelocityWithClaim)),
 )
 
 

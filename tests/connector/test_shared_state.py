@@ -272,3 +272,37 @@ def test_an_error_reply_fails_its_own_command_only(own_redis: RedisServer) -> No
     assert first == b"OK" and third == b"1"
     assert isinstance(wrong, StateUnavailable) and wrong.operation == "wrong_type"
     assert wrong.cause == "ResponseError"
+
+
+def test_several_commands_for_one_wait_reply_in_order_or_fail_together(
+    own_redis: RedisServer,
+) -> None:
+    """``SharedState.commands``: a call's commands in one pipeline (velocity counters and the
+    claim, say), their replies in order; an error reply among them fails the call."""
+    counter = b"ezitxt-okta:test:counter"
+
+    async def main() -> tuple[list[object], int, object]:
+        state = SharedState(own_redis.url, pause_s=0.0)
+        state.open()
+        try:
+            await state.client.hset(b"ezitxt-okta:test:hash", b"field", b"value")
+            replies = await state.commands(
+                "velocity",
+                ("INCR", counter),
+                ("PEXPIRE", counter, 60_000, "NX"),
+                ("INCR", counter),
+                ("PEXPIRE", counter, 60_000, "NX"),  # the TTL set once, by the first
+            )
+            ttl_ms = await state.client.pttl(counter)
+            try:
+                await state.commands("mixed", ("INCR", counter), ("GET", b"ezitxt-okta:test:hash"))
+            except StateUnavailable as exc:
+                return replies, ttl_ms, exc
+            return replies, ttl_ms, None
+        finally:
+            await state.close()
+
+    replies, ttl_ms, failure = asyncio.run(main())
+    assert replies == [1, 1, 2, 0]
+    assert 55_000 < ttl_ms <= 60_000
+    assert isinstance(failure, StateUnavailable) and failure.operation == "mixed"
