@@ -342,11 +342,15 @@ class SharedState:
         return Pipe(connection)
 
     async def _drop(self, pipe: Pipe) -> None:
-        pool = self.client.connection_pool
+        """Closes a pipe's connection and gives it back to the pool (which reconnects it
+        when it is next handed out); never raises, so the batch's own failure is the one
+        its callers get."""
         try:
             await pipe.connection.disconnect()
-        finally:
-            await pool.release(pipe.connection)
+        except Exception:  # already broken: closing it is all that was wanted
+            pass
+        if self._client is not None:
+            await self._client.connection_pool.release(pipe.connection)
 
     def _failed(self, operation: str, exc: BaseException) -> None:
         self._count(operation)
