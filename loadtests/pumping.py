@@ -12,8 +12,9 @@ Two figures, each from the record that cannot be wrong about it:
 - **bot messages at the gateway**: messages mock EZITXT holds for a destination in the bot's
   range, counted in its Mobile Report (the gateway's own record, not the load generator's
   belief of what Okta said);
-- **legitimate sign-ins delivered**: of the sign-ins people started, those whose code the
-  person read off the EZITXT handset (matched by the flow's ``eventId``).
+- **legitimate sign-ins delivered**: of the sign-ins people made, those whose code the person
+  read off the EZITXT handset (matched by the flow's ``eventId``); a sign-in the end of the run
+  cut off before it was refused, delivered or waited out for 6 s is not judged.
 
 Beside them, for the reader: what Okta answered the bot (the connector's error texts name the
 control that refused it) and, from the connector's log, which control fired when.
@@ -43,10 +44,10 @@ REPORT_PAGE_SIZE = 500  # the Mobile Report's largest page
 REFUSED = "ERROR"  # mock Okta's flow outcome when the hook answered with an error object
 
 # The tallies the users keep (summed over Locust workers by the listeners).
-LEGIT_STARTED = "legit_started"  # flows asked for by people
+LEGIT_STARTED = "legit_started"  # people's sign-ins judged: refused, delivered or waited out
 LEGIT_DELIVERED = "legit_delivered"  # codes read off the EZITXT handset
 LEGIT_VERIFIED = "legit_verified"  # codes Okta accepted
-BOT_REQUESTS = "bot_requests"  # flows the bot asked for
+BOT_REQUESTS = "bot_requests"  # the bot's flows that had an answer (or none) in the run
 BOT_HOOK_SENT = "bot_hook_sent"  # flows Okta reported sent through the hook (its belief)
 BOT_REFUSED = "bot_refused:"  # + the control whose text the connector answered with
 BOT_FALLBACK_SENT = "bot_fallback_sent"  # refused, then sent by Okta's own provider

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from connector.refusals import PREFIX_BLOCKED, RATE_LIMITS
-from loadtests.stages import SHAPES
+from loadtests.stages import BOT_WEIGHT, LEGIT_WEIGHT, SHAPES
 from mocks.common.ports import free_port_base
 from mocks.stack.stack import Stack
 from mocks.stack.wiring import Wiring, wire
@@ -238,7 +238,10 @@ def test_a_pumping_run_keeps_the_bot_off_the_gateway_and_lets_people_through(
     # The tallies summed over both workers agree with Locust's own counts.
     requests = {r["name"]: r for r in verdict["requests"]}
     assert bot["requests"] == requests["bot: flow"]["requests"]
-    assert people["sign_ins"] == requests["okta: flow"]["requests"] >= 100
+    flows = requests["okta: flow"]["requests"]
+    # Each person's last sign-in may be cut off by the end of the run, and is not judged.
+    people_users = SHAPES["pumping"].peak_users * LEGIT_WEIGHT // (LEGIT_WEIGHT + BOT_WEIGHT)
+    assert flows - people_users <= people["sign_ins"] <= flows and people["sign_ins"] >= 100
     assert people["delivered"] >= 0.99 * people["sign_ins"]
     assert figures["gateway_messages"] >= people["delivered"] + bot["messages_at_gateway"]
     # The connector said which control refused the bot's prefix, from when.
