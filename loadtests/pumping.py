@@ -138,9 +138,10 @@ def covers_bot_range(prefix: Any) -> bool:
 
 
 def controls_fired(lines: Iterable[str | bytes], started: float) -> dict[str, Fired]:
-    """Per refusal reason (the hook line's ``outcome``) or other logged event (its ``msg``, e.g.
-    a block started), how often the connector logged it for the bot's prefix and when first and
-    last. Lines that are not JSON (uvicorn's own) or name no prefix are skipped."""
+    """Per refusal reason (the hook line's ``outcome``) or other logged event (its ``event`` or
+    ``msg`` and logger, e.g. a block started), how often the connector logged it for the bot's
+    prefix and when first and last. Lines that are not JSON (uvicorn's own) or name no prefix
+    are skipped."""
     fired: dict[str, Fired] = {}
     for line in lines:
         try:
@@ -149,8 +150,11 @@ def controls_fired(lines: Iterable[str | bytes], started: float) -> dict[str, Fi
             continue
         if not isinstance(record, dict) or not covers_bot_range(record.get(PREFIX_FIELD)):
             continue
-        outcome = record.get("outcome")
-        key = str(outcome) if outcome else str(record.get("msg", "?"))
+        outcome = record.get("outcome")  # a hook call's line: its outcome is the reason
+        if outcome:
+            key = str(outcome)
+        else:  # another event (a block started): named by its logger, apart from the outcomes
+            key = f"{record.get('event') or record.get('msg') or '?'} ({record.get('logger')})"
         entry = fired.setdefault(key, Fired())
         entry.count += 1
         at = _seconds(record.get("ts"), started)

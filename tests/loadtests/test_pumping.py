@@ -129,7 +129,7 @@ def log_line(seconds: float, **fields: Any) -> str:
     """A line as connector.logs.JsonFormatter writes it, ``seconds`` into the run."""
     moment = datetime.fromtimestamp(STARTED + seconds, UTC)
     ts = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return json.dumps({"ts": ts, "level": "info", "logger": "ezitxt.hook", **fields})
+    return json.dumps({"ts": ts, "level": "info", "logger": "ezitxt.hook"} | fields)
 
 
 def test_the_connector_log_says_which_control_fired_for_the_bot_s_prefix_and_when() -> None:
@@ -138,16 +138,26 @@ def test_the_connector_log_says_which_control_fired_for_the_bot_s_prefix_and_whe
         "INFO:     Uvicorn running on http://127.0.0.1:8401",
         log_line(15.2, msg="telephony hook", outcome="sent", prefix="+6428250", number="***123"),
         log_line(16.0, msg="telephony hook", outcome="sent", prefix="+6421123"),  # a person
-        log_line(21.5, msg="prefix blocked", prefix="+6428250", conversion=0.0, sent=20),
+        log_line(
+            21.5,
+            logger="ezitxt.connector.conversion",
+            msg="prefix_blocked",
+            event="prefix_blocked",
+            prefix="+6428250",
+            conversion=0.0,
+            sent=20,
+            verified=0,
+        ),  # fmt: skip
         log_line(21.6, msg="telephony hook", outcome="prefix_blocked", prefix="+6428250"),
         log_line(40.0, msg="telephony hook", outcome="prefix_blocked", prefix="+6428250"),
         log_line(41.0, msg="telephony hook", outcome="sent"),  # no prefix logged
         "{not json",
     ]
     fired = pumping.controls_fired([line.encode() for line in lines], STARTED)
-    assert set(fired) == {"sent", "prefix blocked", "prefix_blocked"}
+    block = "prefix_blocked (ezitxt.connector.conversion)"  # the block, apart from refusals
+    assert set(fired) == {"sent", block, "prefix_blocked"}
     assert fired["sent"] == pumping.Fired(1, 15.2, 15.2)
-    assert fired["prefix blocked"].first_s == 21.5
+    assert fired[block] == pumping.Fired(1, 21.5, 21.5)
     assert fired["prefix_blocked"] == pumping.Fired(2, 21.6, 40.0)
     # A longer or shorter prefix than the range is still the range; a neighbour is not.
     assert pumping.covers_bot_range("+642825001") and pumping.covers_bot_range("+6428")
