@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from connector.refusals import PREFIX_BLOCKED, RATE_LIMITS
-from loadtests.stages import BOT_WEIGHT, LEGIT_WEIGHT, SHAPES
+from loadtests.stages import BOT_WEIGHT, LEGIT_WEIGHT, PUMPING_BOT_RATE, SHAPES
 from mocks.common.ports import free_port_base
 from mocks.stack.stack import Stack
 from mocks.stack.wiring import Wiring, wire
@@ -247,7 +247,9 @@ def test_a_pumping_run_keeps_the_bot_off_the_gateway_and_lets_people_through(
     # The connector said which control refused the bot's prefix, from when.
     logged = figures["connector_log"]
     refusals = {reason: seen for reason, seen in logged.items() if reason in REFUSAL_REASONS}
-    assert sum(seen["count"] for seen in refusals.values()) == refused
+    # The log also holds refusals whose answers the end of the run cut off (seconds of the bot).
+    logged_refusals = sum(seen["count"] for seen in refusals.values())
+    assert refused <= logged_refusals <= refused + 5 * PUMPING_BOT_RATE
     assert min(seen["first_s"] for seen in refusals.values()) >= PUMPING_S * 15 / 80 - 1
     summary = (out / "summary.html").read_text()
     assert "bot messages at the gateway" in summary and "legitimate sign-ins delivered" in summary
