@@ -26,6 +26,8 @@ from starlette.types import ASGIApp
 
 from connector import heap, logs, metrics, refusals
 from connector.endpoint import HOOK_PATHS, HookEndpoint, HookFastPath
+from connector.event_auth import CredentialChecker
+from connector.events_endpoint import EVENTS_PATH, build_events
 from connector.gateway import EzitxtGateway, Gateway
 from connector.hook import TelephonyHook
 from connector.outcomes import Outcomes
@@ -62,6 +64,11 @@ def create_app(
         )
         gateway = owned
     shared = SharedStateWiring.from_settings(settings)
+    outcomes = Outcomes(provider=settings.provider_name, auth_field=settings.auth_field)
+    # Okta's event hook (/okta/events) and conversion feedback, with EZITXT_HOOK_EVENTS_SECRET.
+    checker = gateway if isinstance(gateway, CredentialChecker) else None
+    state = shared.state if shared else None
+    events = build_events(settings, outcomes, state=state, checker=checker)
     # Every gateway call is counted and timed at the adapter, whichever adapter it is.
     hook = TelephonyHook(
         settings,
@@ -69,6 +76,7 @@ def create_app(
         RequestValidator(),
         replays=shared.replays if shared else None,
         fingerprints=shared.fingerprints if shared else None,
+        feedback=events.feedback if events else None,
     )
     endpoint = HookEndpoint(hook, call_log or logs.CallLog(settings.log_format))
     hook_route = partial(Route, endpoint=endpoint, methods=["POST"])
@@ -94,6 +102,7 @@ def create_app(
                     "gateway_pool_size": settings.gateway_pool_size,
                     "auth_modes": settings.auth_modes,
                     "state": shared.state.safe_url if shared else "process_memory",
+                    "event_hook": EVENTS_PATH if events else "off",
                 }
             },
         )
@@ -104,6 +113,8 @@ def create_app(
         finally:
             await endpoint.deadlines.close()
             await hook.authenticator.close()
+            if events is not None:
+                await events.feedback.drain()
             if shared is not None:
                 await shared.close()
             if owned is not None:
@@ -136,6 +147,11 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *metrics_routes,
+            *(
+                [Route(EVENTS_PATH, events.endpoint.handle, methods=["GET", "POST"])]
+                if events
+                else []
+            ),
         ],
         exception_handlers=_error_handlers(hook.outcomes),
         lifespan=lifespan,

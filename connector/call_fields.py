@@ -37,6 +37,8 @@ def call_fields(handled: Handled, *, duration_ms: float) -> dict[str, Any]:
             fields["country"] = decision.country
         if decision.detail:
             fields["number_problem"] = decision.detail
+        if decision.prefix:
+            fields["prefix"] = decision.prefix  # a range (phone.number_prefix), not a number
         if decision.reason == SCHEMA_INVALID:
             fields["schema_errors"] = [cause.location for cause in decision.causes]
     if trip is not None:

@@ -13,10 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from connector.conversion import PrefixBlock, allow_listed
 from connector.errors import UnusableNumber
 from connector.gateway import OutboundSms
 from connector.phone import Destination, normalise
-from connector.refusals import BLOCKED_BY_POLICY, UNUSABLE_NUMBER, VOICE_NOT_OFFERED, Refusal
+from connector.refusals import (
+    BLOCKED_BY_POLICY,
+    PREFIX_BLOCKED,
+    UNUSABLE_NUMBER,
+    VOICE_NOT_OFFERED,
+    Refusal,
+)
 from connector.request import HookRequest
 from connector.settings import Settings
 
@@ -46,20 +53,38 @@ class AllowedCountries:
         return None
 
 
+def refuse_blocked_prefix(
+    destination: Destination, block: PrefixBlock | None, allow: tuple[str, ...]
+) -> Refusal | None:
+    """A prefix blocked for low conversion (``connector.conversion``; the block was read by
+    the orchestrator): refused, nothing sent, unless the number is allow-listed (the admin's
+    override of a block already in place)."""
+    if block is None or allow_listed(destination.e164, allow):
+        return None
+    return Refusal(PREFIX_BLOCKED, country=destination.region, prefix=block.prefix)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     default_region: str = "NZ"  # numbers without a country code are read in this region
     rules: tuple[Rule, ...] = ()
+    conversion_allow: tuple[str, ...] = ()  # EZITXT_HOOK_CONVERSION_ALLOW_PREFIXES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
         rules: tuple[Rule, ...] = ()
         if settings.allowed_region_set:
             rules = (AllowedCountries(settings.allowed_region_set),)
-        return cls(default_region=settings.default_region, rules=rules)
+        return cls(
+            default_region=settings.default_region,
+            rules=rules,
+            conversion_allow=settings.conversion_rules.allow,
+        )
 
 
-def decide(request: HookRequest, policy: Policy) -> Refusal | Send:
+def decide(
+    request: HookRequest, policy: Policy, *, block: PrefixBlock | None = None
+) -> Refusal | Send:
     if request.channel in VOICE_CHANNELS:
         return Refusal(VOICE_NOT_OFFERED)
     try:
@@ -70,5 +95,8 @@ def decide(request: HookRequest, policy: Policy) -> Refusal | Send:
         refusal = rule(request, destination)
         if refusal is not None:
             return refusal
+    refusal = refuse_blocked_prefix(destination, block, policy.conversion_allow)
+    if refusal is not None:
+        return refusal
     sms = OutboundSms(destination.e164, request.message, request.event_id)
     return Send(sms, destination.region)

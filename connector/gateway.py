@@ -45,6 +45,8 @@ CONNECT_TIMEOUT_S = 1.0
 # A proxy in front of the gateway answers these when the platform did not answer it in time or
 # broke off: the request may have reached the platform (DESIGN.md outcome table).
 PROXY_STATUSES = frozenset({502, 504})
+# The id of no message (the nil UUID): its read checks a credential and finds nothing.
+NO_SUCH_MESSAGE = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +213,31 @@ class EzitxtGateway:
                 raise GatewayNoAnswer("gateway_connection_lost") from None
             attempt.retryable = True
             raise GatewayUnavailable("gateway_unreachable") from None
+
+    async def check_credential(self, *, authorization: str, timeout_s: float) -> bool | None:
+        """Whether the gateway accepts ``authorization``, without sending anything: a read of a
+        message no one has (``GET /rest/sms/v2/messages?id=``, CONTRACT.md §5) is judged on the
+        credential first (401) and then not found (404). None: the gateway did not say."""
+        if self._session is None:
+            return None
+        try:
+            async with self._session.get(
+                self._url,
+                params={"id": NO_SUCH_MESSAGE},
+                headers={"Authorization": authorization},
+                timeout=aiohttp.ClientTimeout(
+                    total=timeout_s, sock_connect=min(timeout_s, CONNECT_TIMEOUT_S)
+                ),
+                allow_redirects=False,
+            ) as response:
+                await read_bounded(response)
+                if response.status in (200, 404):
+                    return True
+                if response.status in (401, 403):
+                    return False
+                return None
+        except (TimeoutError, aiohttp.ClientError):
+            return None
 
     async def ping(self, *, timeout_s: float) -> bool:
         if self._session is None:

@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from connector import logs
 from connector.answers import Answer
@@ -33,6 +34,7 @@ from connector.errors import (
 )
 from connector.gateway import Gateway, GatewayReceipt
 from connector.outcomes import GatewayResult, Outcomes
+from connector.phone import Destination
 from connector.refusals import Refusal
 from connector.replays import (
     Fingerprints,
@@ -48,6 +50,9 @@ from connector.request import HookRequest, parse_request
 from connector.settings import Settings
 from connector.state import StateUnavailable
 from connector.validation import RequestValidator
+
+if TYPE_CHECKING:  # connector.feedback imports connector.metrics, which imports this module
+    from connector.feedback import ConversionFeedback
 
 # The gateway is told to be done this long before the budget ends, and the hook cuts its own
 # wait this long before: the gateway's own timeout (which knows whether the request left)
@@ -103,6 +108,7 @@ class TelephonyHook:
         deadlines: Deadlines | None = None,
         fingerprints: Fingerprints | None = None,
         authenticator: Authenticator | None = None,
+        feedback: ConversionFeedback | None = None,
     ) -> None:
         self.settings = settings
         self.gateway = gateway
@@ -116,6 +122,8 @@ class TelephonyHook:
         self.fingerprints = fingerprints or Fingerprints.fresh()
         # The caller → the gateway credential, in the configured auth modes (DESIGN.md 13).
         self.authenticator = authenticator or Authenticator.from_settings(settings)
+        # Conversion feedback (EZITXT_HOOK_EVENTS_SECRET): blocked prefixes, sends recorded.
+        self.feedback = feedback
 
     def deadline(self, arrived: float) -> float:
         """When the hook stops waiting on anything, for a call that arrived at ``arrived``."""
@@ -130,7 +138,9 @@ class TelephonyHook:
         request = parse_request(call.body, self.validator)
         if isinstance(request, Refusal):
             return Handled(self.outcomes.refused(request), decision=request)
-        decision = decide(request, self.policy)
+        feedback = self.feedback
+        block = await feedback.block_for(credential.application, request) if feedback else None
+        decision = decide(request, self.policy, block=block)
         if isinstance(decision, Refusal):
             return Handled(self.outcomes.refused(decision), request, decision)
         trip = await self._send_once(credential, decision, call.arrived)
@@ -138,6 +148,9 @@ class TelephonyHook:
             answer = self.outcomes.replayed(trip.result)
         else:
             answer = self.outcomes.answer_for(trip.result)
+            if feedback is not None:  # a replay's send was recorded by its first call
+                destination = Destination(decision.sms.destination, decision.country)
+                feedback.sent(credential.application, request, destination, answer.outcome)
         return Handled(answer, request, decision, trip)
 
     async def _send_once(self, credential: BasicCredential, send: Send, arrived: float) -> Trip:

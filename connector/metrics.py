@@ -109,6 +109,40 @@ STATE_STORE_ERRORS = Counter(
     registry=REGISTRY,
 )
 
+# Conversion feedback (connector.feedback, connector.events_endpoint). Labels: fixed tokens only
+# (an event type of the agreement or "other", an outcome, a family, a region): never a
+# prefix, a user or an event id.
+EVENT_DELIVERIES = Counter(
+    "ezitxt_hook_event_deliveries",
+    "Calls to /okta/events (Okta's event hook), by answer outcome.",
+    ("outcome",),
+    registry=REGISTRY,
+)
+EVENTS = Counter(
+    "ezitxt_hook_events",
+    "Okta events received, by type (verifying types, else 'other') and what they did.",
+    ("event_type", "outcome"),
+    registry=REGISTRY,
+)
+SENDS_VERIFIED = Counter(
+    "ezitxt_hook_sends_verified",
+    "Sends an Okta event marked verified (the user entered the code), by flow family.",
+    ("family",),
+    registry=REGISTRY,
+)
+PREFIX_BLOCKS = Counter(
+    "ezitxt_hook_prefix_blocks_started",
+    "Destination prefixes blocked for low conversion, by the destination's region.",
+    ("country",),
+    registry=REGISTRY,
+)
+CONVERSION_SKIPPED = Counter(
+    "ezitxt_hook_conversion_sends_skipped",
+    "Sends not counted by conversion feedback (store unavailable, backlog), by reason.",
+    ("reason",),
+    registry=REGISTRY,
+)
+
 
 def _cached(metric: Any) -> Callable[..., Any]:
     """``metric.labels`` behind a dict: one child per label set, looked up in O(1)."""
@@ -129,6 +163,33 @@ _policy_refusals = _cached(POLICY_REFUSALS)
 _auth_refusals = _cached(AUTH_REFUSALS)
 _gateway_calls = _cached(GATEWAY_CALLS)
 _state_store_errors = _cached(STATE_STORE_ERRORS)
+
+_event_deliveries = _cached(EVENT_DELIVERIES)
+_events = _cached(EVENTS)
+_sends_verified = _cached(SENDS_VERIFIED)
+_prefix_blocks = _cached(PREFIX_BLOCKS)
+_conversion_skipped = _cached(CONVERSION_SKIPPED)
+
+
+def count_event_delivery(outcome: str) -> None:
+    _event_deliveries(outcome).inc()
+
+
+def count_event(event_type: str, outcome: str) -> None:
+    """``event_type``: ``connector.conversion.event_label`` (a verifying type or "other")."""
+    _events(event_type, outcome).inc()
+
+
+def count_send_verified(family: str) -> None:
+    _sends_verified(family).inc()
+
+
+def count_block_started(country: str) -> None:
+    _prefix_blocks(country or NONE).inc()
+
+
+def count_conversion_skipped(reason: str) -> None:
+    _conversion_skipped(reason).inc()
 
 
 def count_state_store_error(store: str, operation: str) -> None:

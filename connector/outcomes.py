@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import orjson
+
 from connector import answers, refusals
 from connector.answers import Answer, ErrorCause
 from connector.errors import (
@@ -44,6 +46,7 @@ USER_REJECTED = (
 )
 UNAUTHORIZED = "The hook's credential is missing, malformed or not accepted."
 CHECK_SECRET = "Check the Authentication Secret of the inline hook in Okta"
+CHECK_EVENTS_SECRET = "Check the Authentication secret of the event hook in Okta"
 CHECK_OAUTH = "Check the OAuth 2.0 settings of the inline hook in Okta and the connector's"
 CHALLENGE = ((b"www-authenticate", b'Basic realm="ezitxt-okta"'),)
 
@@ -98,11 +101,41 @@ REFUSAL_ROWS: dict[str, Row] = {
     refusals.PREFIX_BLOCKED: Row(
         200, USER_PREFIX_BLOCKED, USER_PREFIX_BLOCKED, location="$.data.messageProfile.phoneNumber"
     ),
+    refusals.EVENTS_UNAUTHORIZED: Row(401, UNAUTHORIZED, CHECK_EVENTS_SECRET, "header", None),
+    refusals.EVENTS_AUTH_UNAVAILABLE: Row(
+        503,
+        "The SMS gateway could not check the credential; try again.",
+        "Gateway unavailable",
+        "header",
+        None,
+    ),
+    refusals.EVENTS_NO_CHALLENGE: Row(
+        400,
+        "A verification request must carry X-Okta-Verification-Challenge.",
+        "Missing or unusable X-Okta-Verification-Challenge",
+        "header",
+        "X-Okta-Verification-Challenge",
+    ),
+    refusals.EVENTS_BAD_JSON: Row(400, "The request body is not JSON.", "Body is not valid JSON"),
+    refusals.EVENTS_SCHEMA_INVALID: Row(
+        400, "The request does not match Okta's event hook contract.", ""
+    ),
+    refusals.EVENTS_STATE_UNAVAILABLE: Row(
+        503,
+        "The events could not be recorded; deliver them again.",
+        "State store unavailable",
+        "hook",
+        "state_store",
+    ),
     refusals.NOT_FOUND: Row(404, "No such endpoint.", "No such endpoint.", _URL, None),
     refusals.METHOD_NOT_ALLOWED: Row(405, "Method not allowed.", "Method not allowed.", _URL, None),
 }
 # Reasons the body refusals carry in their one cause (the refusal's own name is the outcome).
-_CAUSE_REASONS = {refusals.BAD_JSON: "invalid_json", refusals.TOO_LARGE: "body_too_large"}
+_CAUSE_REASONS = {
+    refusals.BAD_JSON: "invalid_json",
+    refusals.EVENTS_BAD_JSON: "invalid_json",
+    refusals.TOO_LARGE: "body_too_large",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +207,15 @@ class Outcomes:
             metadata=f"sent, not confirmed within the budget ({reason})",
             outcome="pending",
         )
+
+    def events_verified(self, challenge: str) -> Answer:
+        """Okta's one-time event hook verification: the challenge echoed (CONTRACT.md §6)."""
+        body = orjson.dumps({"verification": challenge})
+        return Answer(200, body, "events_verification")
+
+    def events_accepted(self) -> Answer:
+        """A delivery taken: Okta wants 200 or 204 and an empty body, at once."""
+        return Answer(200, b"", "events_accepted")
 
     def internal_error(self) -> Answer:
         """A bug, before anything was sent (after a send starts, the answer is PENDING)."""

@@ -65,6 +65,13 @@ RATE_LIMITS = (
     RATE_LIMITED_APPLICATION,
     RATE_LIMITED_USER,
 )
+# Okta's event hook, /okta/events (connector.events_endpoint): admins only, Okta-shaped.
+EVENTS_UNAUTHORIZED = "events_unauthorized"  # no, several or a wrong header secret
+EVENTS_AUTH_UNAVAILABLE = "events_auth_unavailable"  # the gateway could not judge an app secret
+EVENTS_NO_CHALLENGE = "events_no_challenge"  # a GET without a usable verification challenge
+EVENTS_BAD_JSON = "events_bad_json"
+EVENTS_SCHEMA_INVALID = "events_schema_invalid"
+EVENTS_STATE_UNAVAILABLE = "events_state_unavailable"  # not counted: 503, Okta retries once
 # Not the hook at all: Okta-shaped 404 / 405.
 NOT_FOUND = "http_404"
 METHOD_NOT_ALLOWED = "http_405"

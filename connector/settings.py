@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import SettingsConfigDict
 
 from connector.auth_settings import AuthSettings
+from connector.conversion_settings import ConversionSettings
 
 ENV_PREFIX = "EZITXT_HOOK_"
 # Read from the current folder when present; the process environment wins over it. Git-ignored:
@@ -29,8 +30,9 @@ class SettingsError(ValueError):
     """Raised at start when a setting is missing or invalid; the message names the variable."""
 
 
-class Settings(AuthSettings):
-    # The auth modes' settings (EZITXT_HOOK_AUTH_MODES, …) are AuthSettings' (auth_settings.py).
+class Settings(AuthSettings, ConversionSettings):
+    # The auth modes' settings (EZITXT_HOOK_AUTH_MODES, …) are AuthSettings' (auth_settings.py),
+    # conversion feedback's (EZITXT_HOOK_EVENTS_SECRET, _CONVERSION_*) ConversionSettings'.
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_file=ENV_FILE, frozen=True, extra="ignore"
     )
@@ -52,6 +54,13 @@ class Settings(AuthSettings):
     allowed_regions: str = Field(
         "",
         description="Comma-separated ISO regions SMS may go to (e.g. 'NZ,AU'); empty: any.",
+    )
+    # One prefix for every fraud control that counts or blocks ranges (velocity, conversion).
+    prefix_digits: int = Field(
+        5,
+        ge=1,
+        le=10,
+        description="National digits after the country code that make a destination prefix.",
     )
     provider_name: str = Field(
         "EZITXT", min_length=1, max_length=64, description="Provider named in answers to Okta."

@@ -32,12 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from connector.admin.checks import FAIL, render
     from connector.admin.diagnose import Options, diagnose
-    from connector.admin.target import NoTarget, resolve
+    from connector.admin.target import resolve_or_complain
 
-    try:
-        target = resolve(args)
-    except NoTarget as error:
-        sys.stderr.write(f"ezitxt-okta doctor: {error}\n")
+    target = resolve_or_complain(args, "doctor")
+    if target is None:
         return 2
     options = Options(
         hook_name=args.name,

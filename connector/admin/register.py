@@ -114,12 +114,10 @@ def register(
 
 
 def run(args: argparse.Namespace) -> int:
-    from connector.admin.target import NoTarget, resolve
+    from connector.admin.target import resolve_or_complain
 
-    try:
-        target = resolve(args)
-    except NoTarget as error:
-        sys.stderr.write(f"ezitxt-okta register: {error}\n")
+    target = resolve_or_complain(args, "register")
+    if target is None:
         return 2
     given = None
     if args.url or args.field or args.secret:

@@ -64,12 +64,10 @@ def rotate(target: Any, name: str, say: Any) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from connector.admin.target import NoTarget, resolve
+    from connector.admin.target import resolve_or_complain
 
-    try:
-        target = resolve(args)
-    except NoTarget as error:
-        sys.stderr.write(f"ezitxt-okta rotate: {error}\n")
+    target = resolve_or_complain(args, "rotate")
+    if target is None:
         return 2
     try:
         rotate(target, args.name, print)

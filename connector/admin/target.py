@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +87,16 @@ def stack_file(workdir: Path | None) -> Path:
             f"{what} under var/: give --workdir, or --okta-url, --okta-token and --ezitxt-url"
         )
     return found[0]
+
+
+def resolve_or_complain(args: argparse.Namespace, command: str) -> Target | None:
+    """``resolve``, or ``None`` after saying on stderr, as ``ezitxt-okta <command>``, what is
+    missing (the caller then exits 2, a usage error)."""
+    try:
+        return resolve(args)
+    except NoTarget as error:
+        sys.stderr.write(f"ezitxt-okta {command}: {error}\n")
+        return None
 
 
 def resolve(args: argparse.Namespace) -> Target:

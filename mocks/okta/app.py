@@ -14,6 +14,7 @@ from mocks.common.http import exception_handlers
 from mocks.okta import (
     defaults,
     routes_authenticators,
+    routes_event_hooks,
     routes_hook_keys,
     routes_hooks,
     routes_logs,
@@ -24,6 +25,7 @@ from mocks.okta import (
 from mocks.okta.api_headers import OktaApiHeaders
 from mocks.okta.backend import OktaBackend
 from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER, MOUNT_PATH, create_console
+from mocks.okta.event_dispatch import EventDispatcher, RememberBaseUrl
 from mocks.okta.hook_caller import ssl_context
 from mocks.okta.runtime import Runtime
 from mocks.okta.signin import routes as signin_routes
@@ -44,6 +46,7 @@ def create_app(
     fallback_window_s: float = defaults.FALLBACK_WINDOW_S,
     otp_ttl_s: float = defaults.OTP_TTL_S,
     hook_timeout_s: float = defaults.HOOK_TIMEOUT_S,
+    event_hook_timeout_s: float = defaults.EVENT_HOOK_TIMEOUT_S,
     org_url: str | None = None,
     enforce_rate_limits: bool = False,
     clock: Clock = system_clock,
@@ -52,12 +55,13 @@ def create_app(
     console_secret_key: str | None = None,
 ) -> Starlette:
     """The mock org. Pass ``backend`` to share or inspect state (its own settings then apply and
-    the limit arguments here are ignored); ``org_url`` fixes the domain put in ``source`` and
-    links (default: the URL the request came in on). Every ``/api/v1`` answer carries Okta's
-    ``X-Rate-Limit-*`` and ``X-Okta-Request-Id``; ``enforce_rate_limits`` answers 429 past a
-    bucket's per-minute limit, as Okta does. The Admin Console at ``/admin`` signs in
-    ``console_user`` with ``console_password``; ``console_secret_key`` signs its session cookie
-    (default: random per process)."""
+        the limit arguments here are ignored); ``org_url`` fixes the domain put in ``source`` and
+        links (default: the URL the request came in on). Every ``/api/v1`` answer carries Okta's
+        ``X-Rate-Limit-*`` and ``X-Okta-Request-Id``; ``enforce_rate_limits`` answers 429 past a
+        bucket's per-minute limit, as Okta does. Event hooks get ``event_hook_timeout_s`` (3 s, as
+    Okta) per call, verification and delivery alike. The Admin Console at ``/admin`` signs in
+        ``console_user`` with ``console_password``; ``console_secret_key`` signs its session cookie
+        (default: random per process)."""
     if not api_token:
         raise ValueError("an API token is required")
     if backend is None:
@@ -76,7 +80,12 @@ def create_app(
         tls=ssl_context(ca_file),
         hook_timeout_s=hook_timeout_s,
         org_url=org_url.rstrip("/") if org_url else None,
+        event_hook_timeout_s=event_hook_timeout_s,
     )
+    # Every System Log event goes past the event hooks (a backend shared by two apps delivers
+    # through the last one made).
+    runtime.dispatcher = EventDispatcher(runtime)
+    backend.log.listener = runtime.dispatcher.on_event
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -88,11 +97,14 @@ def create_app(
             try:
                 yield
             finally:
+                if runtime.dispatcher is not None:
+                    await runtime.dispatcher.close()
                 runtime.session = None
 
     app = Starlette(
         routes=[
             *routes_hooks.ROUTES,
+            *routes_event_hooks.ROUTES,
             *routes_hook_keys.ROUTES,
             *routes_oauth.ROUTES,
             *routes_users.ROUTES,
@@ -111,7 +123,8 @@ def create_app(
             ),
         ],
         middleware=[
-            Middleware(OktaApiHeaders, limits=backend.api_limits, enforce=enforce_rate_limits)
+            Middleware(RememberBaseUrl),
+            Middleware(OktaApiHeaders, limits=backend.api_limits, enforce=enforce_rate_limits),
         ],
         exception_handlers=exception_handlers(ERRORS),
         lifespan=lifespan,

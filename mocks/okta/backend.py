@@ -8,6 +8,8 @@ from typing import Any
 from mocks.okta import defaults
 from mocks.okta.authenticators import PhoneAuthenticator
 from mocks.okta.authz_server import AuthorizationServers
+from mocks.okta.deliveries import DeliveryLog
+from mocks.okta.event_hooks import EventHook, EventHookStore
 from mocks.okta.flow_model import Flow
 from mocks.okta.hook_keys import HookKeyStore
 from mocks.okta.hooks import HookStore, InlineHook
@@ -41,6 +43,8 @@ class OktaBackend:
         self.otp_ttl_s = otp_ttl_s
         self.hook_keys = HookKeyStore(clock)
         self.hooks = HookStore(clock, allow_http=allow_http, hook_key_exists=self.hook_keys.exists)
+        self.event_hooks = EventHookStore(clock, allow_http)
+        self.deliveries = DeliveryLog()
         self.authz = AuthorizationServers(clock)
         self.tokens = TokenCache(clock, self.hook_keys)
         self.users = UserStore(clock)
@@ -57,7 +61,8 @@ class OktaBackend:
     def reset(self) -> None:
         """Back to an empty org (configuration is kept)."""
         parts = (self.hooks, self.users, self.log, self.per_number, self.provider, self.phone)
-        for part in (*parts, self.api_limits, self.hook_keys, self.authz, self.tokens):
+        hooks = (self.event_hooks, self.deliveries)
+        for part in (*parts, *hooks, self.api_limits, self.hook_keys, self.authz, self.tokens):
             part.reset()
         self.flows.clear()
 
@@ -114,6 +119,80 @@ class OktaBackend:
             debug_data={"inlineHookType": hook.type},
             client_ip=client_ip,
         )
+
+    # Event hooks: the store's rules, plus Okta's event_hook.* System Log events.
+
+    def create_event_hook(
+        self, doc: Any, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> EventHook:
+        hook = self.event_hooks.create(doc, created_by=actor.id)
+        self._event_hook_event("created", hook, client_ip, actor)
+        return hook
+
+    def replace_event_hook(
+        self, hook_id: str, doc: Any, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> EventHook:
+        hook = self.event_hooks.replace(hook_id, doc)
+        self._event_hook_event("updated", hook, client_ip, actor)
+        return hook
+
+    def delete_event_hook(
+        self, hook_id: str, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> None:
+        self._event_hook_event("deleted", self.event_hooks.delete(hook_id), client_ip, actor)
+
+    def activate_event_hook(
+        self, hook_id: str, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> EventHook:
+        hook = self.event_hooks.activate(hook_id)
+        self._event_hook_event("activated", hook, client_ip, actor)
+        return hook
+
+    def deactivate_event_hook(
+        self, hook_id: str, client_ip: str | None = None, *, actor: Entity = ADMIN
+    ) -> EventHook:
+        hook = self.event_hooks.deactivate(hook_id)
+        self._event_hook_event("deactivated", hook, client_ip, actor)
+        return hook
+
+    def event_hook_verified(
+        self,
+        hook: EventHook,
+        failure: str | None,
+        client_ip: str | None = None,
+        *,
+        actor: Entity = ADMIN,
+    ) -> EventHook:
+        """The end of a verification: VERIFIED on success. ``event_hook.verified`` is written
+        either way, as Okta does ("fired even when the verification is unsuccessful")."""
+        if failure is None:
+            self.event_hooks.mark_verified(hook)
+        self.log.emit(
+            "event_hook.verified",
+            "Event hook verified" if failure is None else "Event hook verification failed",
+            result="SUCCESS" if failure is None else "FAILURE",
+            reason=failure,
+            severity="INFO" if failure is None else "WARN",
+            actor=actor,
+            targets=(event_hook_entity(hook),),
+            client_ip=client_ip,
+        )
+        return hook
+
+    def _event_hook_event(
+        self, verb: str, hook: EventHook, client_ip: str | None, actor: Entity
+    ) -> None:
+        self.log.emit(
+            f"event_hook.{verb}",
+            f"Event hook {verb}",
+            actor=actor,
+            targets=(event_hook_entity(hook),),
+            client_ip=client_ip,
+        )
+
+
+def event_hook_entity(hook: EventHook) -> Entity:
+    return Entity(hook.id, "EventHook", hook.uri, hook.name)
 
 
 def hook_entity(hook: InlineHook) -> Entity:

@@ -44,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="seconds Okta waits for the hook (default: %(default)s)",
     )
     parser.add_argument(
+        "--event-hook-timeout",
+        type=float,
+        default=defaults.EVENT_HOOK_TIMEOUT_S,
+        help="seconds Okta waits for an event hook, per attempt (default: %(default)s)",
+    )
+    parser.add_argument(
         "--challenge-interval",
         type=float,
         default=defaults.CHALLENGE_INTERVAL_S,
@@ -113,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         fallback_limit=args.fallback_limit,
         fallback_window_s=args.fallback_window,
         hook_timeout_s=args.hook_timeout,
+        event_hook_timeout_s=args.event_hook_timeout,
         org_url=args.org_url,
         enforce_rate_limits=args.enforce_rate_limits,
         console_user=args.console_user,

@@ -16,3 +16,5 @@ FALLBACK_WINDOW_S = 60.0
 OTP_TTL_S = 300.0
 # Okta waits 3 s for a telephony hook and does not retry.
 HOOK_TIMEOUT_S = 3.0
+# Okta waits 3 s for an event hook (verification and delivery) and retries once.
+EVENT_HOOK_TIMEOUT_S = 3.0

@@ -12,6 +12,8 @@ _ALNUM = string.ascii_letters + string.digits
 HOOK_PREFIX = "cal"
 USER_PREFIX = "00u"
 FLOW_PREFIX = "flw"
+# Okta's event hook ids start "who" (who8vt36qfNpCGz9H1e6 in its OpenAPI examples).
+EVENT_HOOK_PREFIX = "who"
 
 
 def okta_id(prefix: str) -> str:

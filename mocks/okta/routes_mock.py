@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from mocks.common.http import reset_route
 from mocks.common.timestamps import iso
-from mocks.okta import flows
+from mocks.okta import events, flows
 from mocks.okta.errors import NotFound, ValidationFailed
 from mocks.okta.flow_model import Flow, mask_phone
 from mocks.okta.provider import SentMessage
@@ -100,7 +100,11 @@ async def verify(request: Request) -> Response:
     otp = body.get("otp") if isinstance(body, dict) else None
     if not isinstance(otp, str):
         raise ValidationFailed("otp", ["otp: a string is required"])
-    result = flow.verify(otp, runtime(request).backend.clock())
+    backend = runtime(request).backend
+    result = flow.verify(otp, backend.clock())
+    if result == "SUCCESS":
+        # What Okta logs when the user entered the code; event hooks subscribed to it get it.
+        events.flow_verified(backend.log, flow, client_ip=client_ip(request))
     return ok({"id": flow.id, "result": result})
 
 

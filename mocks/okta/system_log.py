@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,11 +61,16 @@ def parse_filter(text: str) -> set[str]:
     return types
 
 
+Listener = Callable[[dict[str, Any]], None]
+
+
 class SystemLog:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._events: list[tuple[int, float, dict[str, Any]]] = []
         self._seq = 0
+        # Told of every event once it is recorded: event hook delivery (``event_dispatch``).
+        self.listener: Listener | None = None
 
     def reset(self) -> None:
         self._events.clear()
@@ -100,9 +106,21 @@ class SystemLog:
             "target": [t.to_json() for t in targets],
             "transaction": {"type": "WEB", "id": ids.transaction_id(), "detail": {}},
             "debugContext": {"debugData": dict(debug_data or {})},
+            # Okta's LogEvent always has it; the mock fills no provider (it signs in by SMS only).
+            "authenticationContext": {
+                "authenticationProvider": None,
+                "credentialProvider": None,
+                "credentialType": None,
+                "issuer": None,
+                "interface": None,
+                "authenticationStep": 0,
+                "externalSessionId": None,
+            },
             "request": {"ipChain": [{"ip": client_ip}] if client_ip else []},
         }
         self._events.append((self._seq, now, event))
+        if self.listener is not None:
+            self.listener(event)
         return event
 
     def query(

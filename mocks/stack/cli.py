@@ -60,6 +60,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(pass-through), or an OAuth 2.0 access token from mock Okta's authorization server "
         "(default %(default)s)",
     )
+    parser.add_argument(
+        "--no-event-hook",
+        action="store_true",
+        help="do not register the connector's event hook (/okta/events, the conversion "
+        "feedback of its fraud controls) in Okta; default: register and verify it, and stop "
+        "with Okta's reason if the connector does not verify it",
+    )
     parser.add_argument("--http", action="store_true", help="plain HTTP everywhere (for load runs)")
     parser.add_argument(
         "--fresh",
@@ -159,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
 
 def reset(args: argparse.Namespace) -> int:
     from mocks.stack.clients import ApiError
+    from mocks.stack.event_hook_wiring import EventHookNotVerified, EventHookSetup
     from mocks.stack.reset import reset_and_wire
     from mocks.stack.state import NoStackRunning, running_stack
 
@@ -166,8 +174,11 @@ def reset(args: argparse.Namespace) -> int:
     try:
         info = running_stack(folder)
         _say(f"Resetting the stack of {folder} (PID {info.pid}):")
-        reset_and_wire(info.ezitxt, info.okta, info.api_token, say=_indented)
-    except (NoStackRunning, ApiError, OSError) as exc:
+        setup = None
+        if info.events_hook and info.events_secret:
+            setup = EventHookSetup(info.events_hook, info.events_auth_field, info.events_secret)
+        reset_and_wire(info.ezitxt, info.okta, info.api_token, say=_indented, event_hook=setup)
+    except (NoStackRunning, ApiError, EventHookNotVerified, OSError) as exc:
         _say(f"ezitxt-okta stack reset: {exc}")
         return 1
     _say("Both mocks are back to the freshly wired state (the API token is unchanged).")
@@ -215,6 +226,7 @@ def start(args: argparse.Namespace) -> int:
         console_user=args.console_user,
         console_password=args.console_password,
         auth=args.auth,
+        event_hook=not args.no_event_hook,
     )
     code = 0
     _say(f"Starting the stack in {folder} ...")
@@ -222,13 +234,20 @@ def start(args: argparse.Namespace) -> int:
         stack.start()
         _say(f"  mock EZITXT  {stack.urls.ezitxt}")
         _say(f"  connector    {stack.urls.connector}  (hook {stack.urls.hook})")
+        if stack.event_hook:
+            _say(f"               event hook {stack.urls.events}")
         _say(f"  mock Okta    {stack.urls.okta}")
         _say("Setup, as the guide says:")
         wired = wiring.wire(
-            stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=_say, auth=args.auth
+            stack.urls.ezitxt,
+            stack.urls.okta,
+            stack.api_token,
+            say=_say,
+            auth=args.auth,
+            event_hook=stack.event_hook_setup(),
         )
         if wired.connector_env():
-            _say("6. Connector: auth mode oauth (issuer, scope, client -> EZITXT secret); restart")
+            _say("7. Connector: auth mode oauth (issuer, scope, client -> EZITXT secret); restart")
             stack.configure_connector(wired.connector_env())
         if not args.no_demo:
             demo.sign_in(
@@ -245,7 +264,12 @@ def start(args: argparse.Namespace) -> int:
 
         def rewire() -> None:
             again = wiring.wire(
-                stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=_indented, auth=args.auth
+                stack.urls.ezitxt,
+                stack.urls.okta,
+                stack.api_token,
+                say=_indented,
+                auth=args.auth,
+                event_hook=stack.event_hook_setup(),
             )
             stack.configure_connector(again.connector_env())
 
@@ -295,6 +319,14 @@ def _print_banner(stack: Stack, *, restart: bool) -> None:
         f"  verify a code:         POST {u.okta}/_mock/flows/{{id}}/verify",
         f"  System Log:            GET  {u.okta}/api/v1/logs   (Authorization: SSWS $TOKEN)",
         f"  inline hooks:          GET  {u.okta}/api/v1/inlineHooks",
+        f"  event hooks:           GET  {u.okta}/api/v1/eventHooks   "
+        + (
+            "(the connector's, ACTIVE and VERIFIED)"
+            if stack.event_hook
+            else "(none: --no-event-hook)"
+        ),
+        f"  event deliveries:      GET  {u.okta}/_mock/event-hooks/deliveries"
+        f"  (faults: PUT {u.okta}/_mock/event-hooks/faults)",
         f"  handset inbox:         GET  {u.ezitxt}/_mock/handsets/{{+msisdn}}/messages",
         f"  Mobile Report:         GET  {u.ezitxt}/api/reports/mobile",
         f"  gateway faults:        PUT  {u.ezitxt}/_mock/faults  (DELETE to clear)",

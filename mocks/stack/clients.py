@@ -14,6 +14,7 @@ class ApiError(RuntimeError):
     def __init__(self, what: str, response: requests.Response) -> None:
         super().__init__(f"{what}: HTTP {response.status_code} {response.text[:300]}")
         self.status_code = response.status_code
+        self.response = response
 
 
 class Api:

@@ -1,7 +1,9 @@
 """Start, wire and stop the three servers of the stack.
 
 ``Stack(port_base=8400)``: mock EZITXT on B, the connector on B+1 (HTTPS with a certificate from
-a CA made at start, unless ``http=True``), mock Okta on B+2 trusting that CA. Its state (CA,
+a CA made at start, unless ``http=True``), mock Okta on B+2 trusting that CA. The connector gets a
+random ``EZITXT_HOOK_EVENTS_SECRET`` (``event_hook=False``: none), which ``event_hook_setup()``
+hands to the wiring for the Okta event hook it registers on ``/okta/events``. Its state (CA,
 SQLite, logs) lives in a folder of its own, ``var/stack-<B>`` unless ``workdir`` says otherwise,
 held for the stack's life (``state.py``). A context manager: leaving it stops all three, SIGTERM
 first, so SQLite is closed cleanly.
@@ -21,6 +23,12 @@ from types import TracebackType
 from mocks.common.ports import free_port_base as free_port_base
 from mocks.okta import defaults as okta_defaults
 from mocks.stack.consoles import DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER
+from mocks.stack.event_hook_wiring import (
+    AUTH_FIELD_ENV,
+    DEFAULT_AUTH_FIELD,
+    EVENTS_SECRET_ENV,
+    EventHookSetup,
+)
 from mocks.stack.processes import PortBusy, ServerProcess
 from mocks.stack.state import LOCK_FILE, StackInfo, StateFolder, default_folder
 from mocks.stack.tls import TlsFiles, make_certificates
@@ -51,6 +59,11 @@ class StackUrls:
     @property
     def hook(self) -> str:
         return f"{self.connector}/okta/telephony"
+
+    @property
+    def events(self) -> str:
+        """The connector's event hook: Okta's deliveries of successful code entries."""
+        return f"{self.connector}/okta/events"
 
     @property
     def portal(self) -> str:
@@ -85,6 +98,7 @@ class Stack:
         console_user: str = DEMO_CONSOLE_USER,
         console_password: str = DEMO_CONSOLE_PASSWORD,
         auth: str = "header",
+        event_hook: bool = True,
     ) -> None:
         self.auth = auth
         self.console_user = console_user
@@ -110,7 +124,12 @@ class Stack:
         self._fallback_limit = fallback_limit
         self._log_level = log_level
         self._fresh = fresh
-        self._connector_env = connector_env or {}
+        self._connector_env = dict(connector_env or {})
+        # The connector's event hook secret: made here, given to the connector at start and to
+        # Okta when the wiring registers the hook (``event_hook_setup``).
+        self.event_hook = event_hook
+        if event_hook:
+            self._connector_env.setdefault(EVENTS_SECRET_ENV, secrets.token_urlsafe(32))
         self.servers: list[ServerProcess] = []
 
     @property
@@ -229,7 +248,18 @@ class Stack:
         connector.env.update(env)
         self.restart(connector)
 
+    def event_hook_setup(self) -> EventHookSetup | None:
+        """What the wiring registers in Okta for the connector's event hook; None without one."""
+        if not self.event_hook:
+            return None
+        return EventHookSetup(
+            uri=self.urls.events,
+            auth_field=self._connector_env.get(AUTH_FIELD_ENV, DEFAULT_AUTH_FIELD),
+            secret=self._connector_env[EVENTS_SECRET_ENV],
+        )
+
     def info(self) -> StackInfo:
+        setup = self.event_hook_setup()
         return StackInfo(
             pid=os.getpid(),
             port_base=self.port_base,
@@ -242,6 +272,9 @@ class Stack:
             ca_file=str(self.tls.ca_pem.resolve()) if self.tls else None,
             challenge_interval_s=self._challenge_interval_s,
             children={s.name: s.pid for s in self.servers if s.pid is not None},
+            events_hook=setup.uri if setup else None,
+            events_auth_field=setup.auth_field if setup else DEFAULT_AUTH_FIELD,
+            events_secret=setup.secret if setup else None,
         )
 
     def publish(self) -> None:

@@ -58,6 +58,12 @@ class StackInfo:
     challenge_interval_s: float
     children: dict[str, int] = field(default_factory=dict)
     application: str = "okta-inline-hook"  # the EZITXT application the stack wires
+    # The connector's event hook (None: the stack registers none, --no-event-hook), the header
+    # Okta sends it in, and its secret (EZITXT_HOOK_EVENTS_SECRET): what ``stack reset`` needs
+    # to register it again. Defaults, so that a stack.json written before them still reads.
+    events_hook: str | None = None
+    events_auth_field: str = "Authorization"
+    events_secret: str | None = None
 
     def exports(self) -> list[str]:
         """``export`` lines for the QA guide's variables, ready to paste into a shell."""
@@ -65,6 +71,8 @@ class StackInfo:
         values["TOKEN"] = self.api_token
         if self.ca_file:
             values["CA"] = self.ca_file
+        if self.events_secret:
+            values["EVENTS_SECRET"] = self.events_secret
         values["STACK"] = self.folder
         return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 

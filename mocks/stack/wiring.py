@@ -7,6 +7,8 @@
    with those three values; or, with ``auth="oauth"``, "OAuth 2.0" with a service app of the
    org's authorization server (``mocks.stack.oauth_wiring``).
 5. Okta: a demo user with a NZ mobile number.
+6. Okta: Workflow > Event Hooks > Create Event Hook for the connector's ``/okta/events``, then
+   Verify (``event_hook_wiring``), when the stack asks for it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from mocks.stack import oauth_wiring
+from mocks.stack import event_hook_wiring, oauth_wiring
 from mocks.stack.clients import Api, okta_api
+from mocks.stack.event_hook_wiring import EventHookSetup, EventHookWired
 
 APPLICATION = "okta-inline-hook"
 HOOK_NAME = "EZITXT SMS"
@@ -42,6 +45,7 @@ class Wiring:
     hook_id: str
     user: dict[str, Any]
     oauth: oauth_wiring.OAuthClient | None = None
+    event_hook: EventHookWired | None = None
 
     def connector_env(self) -> dict[str, str]:
         """The connector settings this wiring needs: none for header auth (pass-through)."""
@@ -93,7 +97,10 @@ def wire(
     application: str = APPLICATION,
     user: dict[str, Any] | None = None,
     auth: str = "header",
+    event_hook: EventHookSetup | None = None,
 ) -> Wiring:
+    """The guide's steps; with ``event_hook``, step 6 registers and verifies the connector's
+    event hook (``EventHookNotVerified`` when the connector does not answer the verification)."""
     ezitxt = Api(ezitxt_url)
     okta = okta_api(okta_url, api_token)
     try:
@@ -129,6 +136,7 @@ def wire(
         )
         masked = "***" + profile["mobilePhone"][-3:]
         say(f"   {created_user['id']} {created_user['status']} mobile {masked}")
+        events = event_hook_wiring.register(okta, event_hook, say=say) if event_hook else None
         return Wiring(
             application=application,
             hook_url=values["url"],
@@ -137,6 +145,7 @@ def wire(
             hook_id=hook["id"],
             user=created_user,
             oauth=client,
+            event_hook=events,
         )
     finally:
         ezitxt.close()

@@ -80,6 +80,10 @@ def handled(decision: Refusal | Send, trip: Trip | None = None) -> Handled:
             {**COMMON, "number_problem": "invalid_number"},
         ),
         (handled(Refusal("blocked_by_policy", country="US")), {**COMMON, "country": "US"}),
+        (
+            handled(Refusal("prefix_blocked", country="NZ", prefix="+6421123")),
+            {**COMMON, "country": "NZ", "prefix": "+6421123"},
+        ),
     ],
 )
 def test_fields_name_what_the_call_decided(call: Handled, expected: dict[str, Any]) -> None:

@@ -77,6 +77,7 @@ def readme_rows() -> set[str]:
         "### Configuration (environment",
         "### Limits on client connections",
         "### Auth modes",
+        "#### Conversion feedback",
     )
     for title in titles:
         section = text[text.index(title) :]

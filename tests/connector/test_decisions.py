@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from connector.conversion import PrefixBlock
 from connector.credentials import BasicCredential, read_credential
 from connector.decisions import AllowedCountries, Policy, Send, decide
 from connector.errors import GatewayNoAnswer, GatewayRejectedMessage
@@ -136,6 +137,7 @@ def request(channel: str = "sms", phone: str = payloads.PHONE) -> HookRequest:
 
 
 NZ_AU = Policy(default_region="NZ", rules=(AllowedCountries(frozenset({"NZ", "AU"})),))
+SMS_NZ = OutboundSms(payloads.PHONE, payloads.MESSAGE, "evt1")
 
 
 @pytest.mark.parametrize(
@@ -186,6 +188,39 @@ def test_the_first_rule_that_objects_decides() -> None:
 
     policy = Policy(rules=(AllowedCountries(frozenset()), no_mondays, never_asked))
     assert decide(request(), policy) == Refusal("blocked_by_policy", detail="rule_one")
+
+
+BLOCK = PrefixBlock("+6421123", until=2_000_000_000.0, level=1)
+
+
+@pytest.mark.parametrize(
+    ("req", "policy", "block", "expected"),
+    [
+        (
+            request(),
+            Policy(),
+            BLOCK,
+            Refusal("prefix_blocked", country="NZ", prefix="+6421123"),
+        ),
+        (request(), Policy(), None, Send(SMS_NZ, "NZ")),
+        # The allow-list overrides a block in place: a whole range, or one number in it.
+        (request(), Policy(conversion_allow=("+6421",)), BLOCK, Send(SMS_NZ, "NZ")),
+        (request(), Policy(conversion_allow=(payloads.PHONE,)), BLOCK, Send(SMS_NZ, "NZ")),
+        (
+            request(),
+            Policy(conversion_allow=("+6422",)),
+            BLOCK,
+            Refusal("prefix_blocked", country="NZ", prefix="+6421123"),
+        ),
+        # Earlier refusals come first: nothing about a prefix applies to a voice call.
+        (request(channel="voice call"), Policy(), BLOCK, Refusal("voice_not_offered")),
+        (request(phone="+16502530000"), NZ_AU, BLOCK, Refusal("blocked_by_policy", country="US")),
+    ],
+)
+def test_a_blocked_prefix_is_refused_by_a_pure_rule(
+    req: HookRequest, policy: Policy, block: PrefixBlock | None, expected: Refusal | Send
+) -> None:
+    assert decide(req, policy, block=block) == expected
 
 
 KEYS = Fingerprints(b"k" * 32)

@@ -127,7 +127,7 @@ def test_the_alert_rules_pass_promtool_check() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 4 rules found" in result.stdout + result.stderr
+    assert "SUCCESS: 6 rules found" in result.stdout + result.stderr
 
 
 def test_the_alert_rules_fire_on_synthetic_series_as_their_unit_tests_say() -> None:

@@ -74,6 +74,25 @@ REFUSALS = [
             "prefix_blocked",
         )
     ],
+    # Okta's event hook (/okta/events): admins only.
+    (Refusal("events_unauthorized"), 401, "events_unauthorized", "header", "X-Okta-Secret"),
+    (Refusal("events_auth_unavailable"), 503, "events_auth_unavailable", "header", "X-Okta-Secret"),
+    (
+        Refusal("events_no_challenge"),
+        400,
+        "events_no_challenge",
+        "header",
+        "X-Okta-Verification-Challenge",
+    ),
+    (Refusal("events_bad_json"), 400, "invalid_json", "body", "$"),
+    (
+        Refusal("events_schema_invalid", causes=(SCHEMA_CAUSE,)),
+        400,
+        "schema_required",
+        "body",
+        "$.eventId",
+    ),
+    (Refusal("events_state_unavailable"), 503, "events_state_unavailable", "hook", "state_store"),
     (Refusal("http_404", location="/nope"), 404, "http_404", "url", "/nope"),
     (Refusal("http_405", location="/okta/telephony"), 405, "http_405", "url", "/okta/telephony"),
 ]
@@ -98,6 +117,15 @@ def test_each_refusal_is_answered_as_the_table_says(
     )
     challenged = dict(answer.headers).get(b"www-authenticate", b"")
     assert challenged.startswith(b"Basic") is (status == 401)
+
+
+def test_event_hook_answers() -> None:
+    """Okta's verification gets its challenge back; a delivery taken, 200 and nothing else
+    (Okta's event hook docs: 200 or 204, an empty body)."""
+    verified = TABLE.events_verified("a-challenge-value")
+    assert (verified.http_status, verified.body) == (200, b'{"verification":"a-challenge-value"}')
+    accepted = TABLE.events_accepted()
+    assert (accepted.http_status, accepted.body, accepted.outcome) == (200, b"", "events_accepted")
 
 
 def test_every_refusal_reason_has_a_row_and_a_test() -> None:

@@ -113,7 +113,15 @@ def test_stack_reset_brings_both_mocks_back_to_the_freshly_wired_state(
     hooks = requests.get(f"{okta}/api/v1/inlineHooks", headers=admin, timeout=5).json()
     assert [(h["name"], h["status"]) for h in hooks] == [("EZITXT SMS", "ACTIVE")]
     events = requests.get(f"{okta}/api/v1/logs", headers=admin, timeout=5).json()
-    assert [e["eventType"] for e in events] == ["inline_hook.created"]
+    # The wiring's own events only: the telephony hook, and the connector's event hook made and
+    # verified again (its verification is a call Okta logs).
+    assert [e["eventType"] for e in events] == [
+        "inline_hook.created",
+        "event_hook.created",
+        "event_hook.verified",
+    ]
+    event_hooks = requests.get(f"{okta}/api/v1/eventHooks", headers=admin, timeout=5).json()
+    assert [(h["status"], h["verificationStatus"]) for h in event_hooks] == [("ACTIVE", "VERIFIED")]
     assert requests.get(f"{okta}/_mock/flows", timeout=5).json() == []
     # Wired again: the number Okta held a moment ago is challenged at once, through the hook
     # with the new password.

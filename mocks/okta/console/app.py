@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from mocks.okta.console import (
     pages_authenticators,
+    pages_event_hooks,
     pages_home,
     pages_hooks,
     pages_logs,
@@ -65,6 +66,7 @@ def create_console(
         routes=[
             *pages_home.ROUTES,
             *pages_hooks.ROUTES,
+            *pages_event_hooks.ROUTES,
             *pages_logs.ROUTES,
             *pages_people.ROUTES,
             *pages_authenticators.ROUTES,

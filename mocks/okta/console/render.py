@@ -38,7 +38,7 @@ SECURITY_HEADERS = {
 MENU: list[tuple[str, list[tuple[str, str]]]] = [
     ("Directory", [("People", "people")]),
     ("Security", [("Authenticators", "authenticators")]),
-    ("Workflow", [("Inline Hooks", "hooks")]),
+    ("Workflow", [("Inline Hooks", "hooks"), ("Event Hooks", "event_hooks")]),
     ("Reports", [("System Log", "system_log")]),
 ]
 

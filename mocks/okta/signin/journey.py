@@ -5,7 +5,7 @@ the System Log events Okta writes for them."""
 
 from __future__ import annotations
 
-from mocks.okta import flows
+from mocks.okta import events, flows
 from mocks.okta.errors import NotFound, OktaError
 from mocks.okta.flow_model import Flow
 from mocks.okta.runtime import Runtime
@@ -14,15 +14,8 @@ from mocks.okta.signin.sessions import MAX_CODE_ATTEMPTS, Journey, Notice
 from mocks.okta.system_log import Entity
 from mocks.okta.users import User
 
-# Okta's event types for what each journey ends in.
-FINISH_EVENTS = {
-    "mfa-verification": [
-        ("user.authentication.auth_via_mfa", "Authentication of user via MFA"),
-        ("user.session.start", "User login to Okta"),
-    ],
-    "account-unlock": [("user.account.unlock", "User account unlocked by self-service")],
-    "password-reset": [("user.account.reset_password", "Reset password for Okta user")],
-}
+# What a sign-in writes besides the journey's own event (events.VERIFIED_EVENTS).
+AFTER_EVENTS = {"mfa-verification": [("user.session.start", "User login to Okta")]}
 
 
 def user_of(runtime: Runtime, journey: Journey) -> User | None:
@@ -125,13 +118,22 @@ def finish(runtime: Runtime, journey: Journey, user: User, *, client_ip: str) ->
         user.password_changed = runtime.backend.clock()
     journey.finished = True
     flow = flow_of(runtime, journey.flow_id)
-    for event_type, display in FINISH_EVENTS[journey.purpose]:
+    person = Entity(user.id, "User", user.login, _display_name(user))
+    events.code_verified(
+        runtime.backend.log,
+        request_type=journey.purpose,
+        channel=flow.channel if flow else "SMS",
+        user=person,
+        flow_id=flow.id if flow else None,
+        client_ip=client_ip,
+    )
+    for event_type, display in AFTER_EVENTS.get(journey.purpose, []):
         runtime.backend.log.emit(
             event_type,
             display,
-            actor=Entity(user.id, "User", user.login, _display_name(user)),
-            targets=(Entity(user.id, "User", user.login, _display_name(user)),),
-            debug_data={"factor": "SMS", "flowId": flow.id if flow else ""},
+            actor=person,
+            targets=(person,),
+            debug_data={"flowId": flow.id if flow else ""},
             client_ip=client_ip,
         )
 
@@ -152,7 +154,7 @@ def _failed_mfa(runtime: Runtime, flow: Flow, client_ip: str) -> None:
         severity="WARN",
         actor=user,
         targets=(user,),
-        debug_data={"factor": "SMS", "flowId": flow.id},
+        debug_data={"factor": "SMS_FACTOR", "flowId": flow.id},
         client_ip=client_ip,
     )
 

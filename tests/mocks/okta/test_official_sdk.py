@@ -12,6 +12,7 @@ stack serves mock Okta over plain HTTP, so QA set that variable too.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -21,8 +22,10 @@ from okta.client import Client
 from okta.pagination import PaginationHelper
 
 from tests.mocks.okta.conftest import AUTH_KEY, AUTH_VALUE, TOKEN, FakeHook, Org
+from tests.mocks.okta.event_receiver import SECRET, Receiver, running_receiver
 
 TELEPHONY = "com.okta.telephony.provider"
+EVENT_TYPE = "user.authentication.auth_via_mfa"
 T = TypeVar("T")
 
 
@@ -173,3 +176,46 @@ def test_system_log_pages_through_every_event(sdk: Client, org: Org, fake_hook: 
         )
     )
     assert [e.outcome.result for e in sends] == ["SUCCESS"]
+
+
+@pytest.fixture
+def receiver(server_tls: ssl.SSLContext) -> Iterator[Receiver]:
+    with running_receiver(server_tls) as running:
+        yield running
+
+
+def test_event_hook_life_cycle(sdk: Client, org: Org, receiver: Receiver) -> None:
+    """The SDK's EventHookApi against the mock: create, list, get, verify, replace, the
+    lifecycle and delete, with the models deserialising every answer."""
+    config = models.EventHookChannelConfig(
+        uri=f"{receiver.url}/ok",
+        headers=[models.EventHookChannelConfigHeader(key="X-Tenant", value="acme")],
+        auth_scheme=models.EventHookChannelConfigAuthScheme(
+            type="HEADER", key="Authorization", value=SECRET
+        ),
+    )
+    hook = models.EventHook(
+        name="EZITXT conversion feedback",
+        events=models.EventSubscriptions(type="EVENT_TYPE", items=[EVENT_TYPE]),
+        channel=models.EventHookChannel(type="HTTP", version="1.0.0", config=config),
+    )
+    created = ok(run(lambda: sdk.create_event_hook(hook)))
+    hook_id = created.id
+    assert (created.status, created.verification_status) == ("ACTIVE", "UNVERIFIED")
+    assert [h.id for h in ok(run(lambda: sdk.list_event_hooks()))] == [hook_id]
+    got = ok(run(lambda: sdk.get_event_hook(hook_id)))
+    assert got.events.items == [EVENT_TYPE] and got.channel.config.uri == f"{receiver.url}/ok"
+    assert got.channel.config.auth_scheme.value is None  # write-only
+
+    assert ok(run(lambda: sdk.verify_event_hook(hook_id))).verification_status == "VERIFIED"
+    assert receiver.gets()[-1].headers["authorization"] == SECRET
+
+    hook.name = "renamed"
+    assert ok(run(lambda: sdk.replace_event_hook(hook_id, hook))).name == "renamed"
+    assert ok(run(lambda: sdk.deactivate_event_hook(hook_id))).status == "INACTIVE"
+    assert ok(run(lambda: sdk.activate_event_hook(hook_id))).status == "ACTIVE"
+    error = run(lambda: sdk.delete_event_hook(hook_id))[-1]
+    assert error is not None and "E0000001" in str(error)
+    ok(run(lambda: sdk.deactivate_event_hook(hook_id)))
+    _, response, error = run(lambda: sdk.delete_event_hook(hook_id))
+    assert error is None and response.status_code == 204
