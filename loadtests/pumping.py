@@ -41,6 +41,9 @@ from loadtests.expect import PENDING, SUCCESSFUL
 BOT_RANGE = "+64282500"
 BOT_REQUEST_TYPE = "pre-enrollment"  # a fresh user enrolling a phone: sign-up abuse
 REPORT_PAGE_SIZE = 500  # the Mobile Report's largest page
+# The bot budget's margin over the sends the controls must let through before they can judge a
+# prefix: requests already past the block check while the block was being decided.
+IN_FLIGHT_MARGIN = 5
 REFUSED = "ERROR"  # mock Okta's flow outcome when the hook answered with an error object
 
 # The tallies the users keep (summed over Locust workers by the listeners).

@@ -317,7 +317,15 @@ def run_stack(args: argparse.Namespace, out: Path) -> int:
           f"mock Okta {stack.urls.okta}", flush=True)  # fmt: skip
     stack.start()
     try:
-        wired = wire(stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=say)
+        # The connector's event hook too: mock Okta delivers the codes people enter, the
+        # conversion feedback the pumping shape's bot is judged by.
+        wired = wire(
+            stack.urls.ezitxt,
+            stack.urls.okta,
+            stack.api_token,
+            say=say,
+            event_hook=stack.event_hook_setup(),
+        )
         target = {"connector": stack.urls.connector, "okta": stack.urls.okta}
         target.update(ezitxt=stack.urls.ezitxt, auth_field=wired.auth_field)
         target["connector_log"] = str(workdir / "logs" / "connector.log")

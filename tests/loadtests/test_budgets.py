@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtests import budgets
+from connector.conversion_settings import ConversionSettings
+from loadtests import budgets, pumping
 from loadtests.budgets import RequestStats
 from loadtests.expect import FAULTS
 from loadtests.stages import SHAPES
@@ -153,7 +154,7 @@ legitimate_delivered = 0.995
 
 
 @pytest.fixture
-def pumping(tmp_path: Path) -> budgets.Budgets:
+def pumping_budgets(tmp_path: Path) -> budgets.Budgets:
     path = tmp_path / "budgets.toml"
     path.write_text(FIGURES)
     return budgets.load("pumping", path=path)
@@ -165,14 +166,16 @@ def figure_verdicts(chosen: budgets.Budgets, **measured: float) -> dict[str, bud
 
 
 def test_run_figures_are_held_to_their_bound_in_their_direction(
-    pumping: budgets.Budgets,
+    pumping_budgets: budgets.Budgets,
 ) -> None:
-    held = figure_verdicts(pumping, bot_messages_at_gateway=25, legitimate_delivered=0.995)
+    held = figure_verdicts(pumping_budgets, bot_messages_at_gateway=25, legitimate_delivered=0.995)
     assert all(v.ok for v in held.values())
     assert held["bot_messages_at_gateway"].message == (
         "pumping: bot messages at the gateway 25, within the budget of at most 25"
     )
-    broken = figure_verdicts(pumping, bot_messages_at_gateway=31, legitimate_delivered=0.992)
+    broken = figure_verdicts(
+        pumping_budgets, bot_messages_at_gateway=31, legitimate_delivered=0.992
+    )
     assert not any(v.ok for v in broken.values())
     assert broken["bot_messages_at_gateway"].message == (
         "pumping: bot messages at the gateway 31, over the budget of at most 25 (by 6)"
@@ -183,13 +186,15 @@ def test_run_figures_are_held_to_their_bound_in_their_direction(
     )
 
 
-def test_a_figure_the_run_could_not_measure_breaks_its_budget(pumping: budgets.Budgets) -> None:
-    verdicts = figure_verdicts(pumping, legitimate_delivered=1.0)  # no Mobile Report count
+def test_a_figure_the_run_could_not_measure_breaks_its_budget(
+    pumping_budgets: budgets.Budgets,
+) -> None:
+    verdicts = figure_verdicts(pumping_budgets, legitimate_delivered=1.0)  # no Mobile Report count
     assert verdicts["legitimate_delivered"].ok
     unmeasured = verdicts["bot_messages_at_gateway"]
     assert not unmeasured.ok and math.isnan(unmeasured.actual)
     assert "not measured" in unmeasured.message and "at most 25" in unmeasured.message
-    assert not figure_verdicts(pumping, bot_messages_at_gateway=math.nan)[
+    assert not figure_verdicts(pumping_budgets, bot_messages_at_gateway=math.nan)[
         "bot_messages_at_gateway"
     ].ok
 
@@ -228,3 +233,13 @@ def test_the_shipped_pumping_budgets_are_the_issue_s() -> None:
     for name in ("okta: flow", "ezitxt: handset"):
         assert chosen.limits_for(name)["fail_ratio"] == pytest.approx(undelivered)
     assert budgets.load("steady").figures == {}
+
+
+def test_the_bot_budget_is_derived_from_the_controls_defaults() -> None:
+    """At most the sends conversion feedback needs before it can judge a prefix (the per-prefix
+    velocity limit is higher), plus the requests in flight as the block starts."""
+    conversion = ConversionSettings.model_fields
+    min_sends = conversion["conversion_min_sends"].default
+    assert conversion["conversion_threshold"].default == 0.2 and min_sends == 20
+    budget = budgets.load("pumping").figures["bot_messages_at_gateway"]
+    assert budget == min_sends + pumping.IN_FLIGHT_MARGIN == 25
