@@ -76,6 +76,7 @@ def create_app(
         RequestValidator(),
         replays=shared.replays if shared else None,
         fingerprints=shared.fingerprints if shared else None,
+        velocity=shared.velocity if shared else None,
         feedback=events.feedback if events else None,
     )
     endpoint = HookEndpoint(hook, call_log or logs.CallLog(settings.log_format))
@@ -98,7 +99,9 @@ def create_app(
                     "auth_field": settings.auth_field,
                     "budget_ms": settings.budget_ms,
                     "default_region": settings.default_region,
-                    "allowed_regions": settings.allowed_regions or "any",
+                    "allowed_regions": settings.allowed_regions,
+                    "refused_number_types": settings.refused_number_types,
+                    "velocity_limits": hook.velocity_limits.describe(),
                     "gateway_pool_size": settings.gateway_pool_size,
                     "auth_modes": settings.auth_modes,
                     "state": shared.state.safe_url if shared else "process_memory",

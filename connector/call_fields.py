@@ -1,8 +1,9 @@
 """The fields of a hook call's log line, built once at the end from what the call decided.
 
 Pure. Only safe values (DESIGN.md decision 5): the request's ids, types and channel, the
-number masked to its last 3 digits, the destination's country, fixed reason tokens, the
-gateway's status and message id. Never the OTP, the message text, the credential or a number.
+number masked to its last 3 digits, the destination's country and prefix (country code and the
+first national digits: a range, not a number), fixed reason tokens, the gateway's status and
+message id. Never the OTP, the message text, the credential or a number.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from connector.gateway import GatewayReceipt
 from connector.hook import Handled
 from connector.outcomes import Outcomes
 from connector.phone import mask
-from connector.refusals import SCHEMA_INVALID, Refusal
+from connector.refusals import NUMBER_TYPE_REFUSED, SCHEMA_INVALID, Refusal
 
 _TABLE = Outcomes()
 
@@ -32,13 +33,16 @@ def call_fields(handled: Handled, *, duration_ms: float) -> dict[str, Any]:
             fields["unknown_fields"] = request.unknown_fields
     if isinstance(decision, Send):
         fields["country"] = decision.country
+        fields["prefix"] = decision.prefix
     elif isinstance(decision, Refusal):
         if decision.country:
             fields["country"] = decision.country
-        if decision.detail:
-            fields["number_problem"] = decision.detail
         if decision.prefix:
             fields["prefix"] = decision.prefix  # a range (phone.number_prefix), not a number
+        if decision.reason == NUMBER_TYPE_REFUSED:
+            fields["number_type"] = decision.detail
+        elif decision.detail:
+            fields["number_problem"] = decision.detail
         if decision.reason == SCHEMA_INVALID:
             fields["schema_errors"] = [cause.location for cause in decision.causes]
     if trip is not None:

@@ -1,14 +1,20 @@
-"""The telephony hook's orchestrator: the pure steps in order, and the two pieces of I/O between
-them (the replay store, the gateway), under the hook's own deadline.
+"""The telephony hook's orchestrator: the pure steps in order, and the I/O between them (the
+replay store, the velocity counters, the gateway), under the hook's own deadline.
 
-    credential → parse → decide → [replay store → gateway → replay store] → answer
+    credential → parse → decide → [replay store → velocity → gateway → replay store] → answer
 
 Every decision is a pure function elsewhere (``credentials.read_credential``,
-``request.parse_request``, ``decisions.decide``, ``replays.compare``, ``outcomes.Outcomes``);
+``request.parse_request``, ``decisions.decide``, ``replays.compare``, ``velocity.judge``,
+``outcomes.Outcomes``);
 what happened is returned as values (``Handled``), from which the log line is built at the end
 (``call_fields``). Once a send has started, whatever ends the call (the deadline, a
 cancellation, an error) leaves "may have been sent" in the replay store, so that a repeat of the
 event never sends a second SMS.
+
+The velocity limits are counted once the replay store's claim is the caller's: a repeat of an
+event answered from the store is never counted again, and a send over a limit releases the
+claim as "sent nothing" (a repeat is judged afresh). A send the gateway provably did not take
+(down, credential refused) is taken back from the counters.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from connector.errors import (
 )
 from connector.gateway import Gateway, GatewayReceipt
 from connector.outcomes import GatewayResult, Outcomes
-from connector.phone import Destination
+from connector.phone import normalise
 from connector.refusals import Refusal
 from connector.replays import (
     Fingerprints,
@@ -50,6 +56,8 @@ from connector.request import HookRequest, parse_request
 from connector.settings import Settings
 from connector.state import StateUnavailable
 from connector.validation import RequestValidator
+from connector.velocity import Limits, Subject
+from connector.velocity_store import NOT_COUNTED, Admitted, MemoryVelocityStore, VelocityStore
 
 if TYPE_CHECKING:  # connector.feedback imports connector.metrics, which imports this module
     from connector.feedback import ConversionFeedback
@@ -82,7 +90,7 @@ class Trip:
     replayed: bool = False  # answered from the first call of the same event
     event_id_reused: bool = False  # the eventId came before with another message
     other_credential: bool = False  # the eventId came before with another credential
-    state_unavailable: bool = False  # the replay store failed: sent without de-duplication
+    state_unavailable: bool = False  # a store failed: sent without de-duplication or limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +116,7 @@ class TelephonyHook:
         deadlines: Deadlines | None = None,
         fingerprints: Fingerprints | None = None,
         authenticator: Authenticator | None = None,
+        velocity: VelocityStore | None = None,
         feedback: ConversionFeedback | None = None,
     ) -> None:
         self.settings = settings
@@ -117,6 +126,10 @@ class TelephonyHook:
         self.policy = Policy.from_settings(settings)
         self.outcomes = Outcomes(provider=settings.provider_name, auth_field=settings.auth_field)
         self.replays: ReplayStore = replays if replays is not None else MemoryReplayStore()
+        self.velocity_limits = Limits.from_settings(settings)
+        self.velocity: VelocityStore = (
+            velocity if velocity is not None else MemoryVelocityStore(self.velocity_limits)
+        )
         self.deadlines = deadlines or Deadlines()
         # Replicas sharing a store share the key too (Settings.state_secret).
         self.fingerprints = fingerprints or Fingerprints.fresh()
@@ -143,46 +156,62 @@ class TelephonyHook:
         decision = decide(request, self.policy, block=block)
         if isinstance(decision, Refusal):
             return Handled(self.outcomes.refused(decision), request, decision)
-        trip = await self._send_once(credential, decision, call.arrived)
+        subject = Subject(
+            decision.sms.destination,
+            decision.prefix,
+            decision.country,
+            credential.application,
+            request.user_id,
+        )
+        trip = await self._send_once(credential, decision, subject, call.arrived)
+        if isinstance(trip, Refusal):
+            return Handled(self.outcomes.refused(trip), request, trip)
         if trip.replayed:
             answer = self.outcomes.replayed(trip.result)
         else:
             answer = self.outcomes.answer_for(trip.result)
             if feedback is not None:  # a replay's send was recorded by its first call
-                destination = Destination(decision.sms.destination, decision.country)
+                # The destination decide() read (phone.normalise caches it: a look-up).
+                destination = normalise(request.phone_number, self.policy.default_region)
                 feedback.sent(credential.application, request, destination, answer.outcome)
         return Handled(answer, request, decision, trip)
 
-    async def _send_once(self, credential: BasicCredential, send: Send, arrived: float) -> Trip:
+    async def _send_once(
+        self, credential: BasicCredential, send: Send, subject: Subject, arrived: float
+    ) -> Trip | Refusal:
         try:
-            return await self._send_once_shared(credential, send, arrived)
+            return await self._send_once_shared(credential, send, subject, arrived)
         except StateUnavailable:
             # Fail open (DESIGN.md decision 6): an OTP that never arrives locks the user out,
             # a rare duplicate costs one SMS. Raised only by the store, never after a send.
-            result = await self._send(None, None, credential, send, arrived)
-            return Trip(result, state_unavailable=True)
+            return await self._counted_send(
+                None, None, credential, send, subject, arrived, unavailable=True
+            )
 
     async def _send_once_shared(
-        self, credential: BasicCredential, send: Send, arrived: float
-    ) -> Trip:
+        self, credential: BasicCredential, send: Send, subject: Subject, arrived: float
+    ) -> Trip | Refusal:
         stamp = self.fingerprints.stamp(credential.header_value, send.sms)
         key = self.fingerprints.event_key(credential.application, send.sms.reference)
         reused = False
         while True:
             claim = await self.replays.claim(key, stamp)
             if isinstance(claim, Owned):
-                result = await self._send(key, claim, credential, send, arrived)
-                return Trip(result, event_id_reused=reused)
+                return await self._counted_send(
+                    key, claim, credential, send, subject, arrived, reused=reused
+                )
             verdict = compare(stamp, claim.stamp)
             if verdict is Verdict.OTHER_CREDENTIAL:
                 # Not this caller's to replay: the gateway judges the credential, and what it
                 # answers is not remembered.
-                result = await self._send(None, None, credential, send, arrived)
-                return Trip(result, event_id_reused=reused, other_credential=True)
+                return await self._counted_send(
+                    None, None, credential, send, subject, arrived, reused=reused, other=True
+                )
             if verdict is Verdict.OTHER_MESSAGE:
                 if reused:  # two messages' digests under one key: never seen, never replayed
-                    result = await self._send(None, None, credential, send, arrived)
-                    return Trip(result, event_id_reused=True)
+                    return await self._counted_send(
+                        None, None, credential, send, subject, arrived, reused=True
+                    )
                 reused = True
                 key = self.fingerprints.event_key(
                     credential.application, send.sms.reference, stamp.message
@@ -194,6 +223,44 @@ class TelephonyHook:
             if earlier is not None:
                 return Trip(earlier, replayed=True, event_id_reused=reused)
             # The earlier call sent nothing: this one tries afresh.
+
+    async def _counted_send(
+        self,
+        key: bytes | None,
+        claim: Owned | None,
+        credential: BasicCredential,
+        send: Send,
+        subject: Subject,
+        arrived: float,
+        *,
+        reused: bool = False,
+        other: bool = False,
+        unavailable: bool = False,
+    ) -> Trip | Refusal:
+        """The velocity limits counted and checked, then the gateway call; a refusal releases
+        the claim as "sent nothing", and a send the gateway did not take is taken back.
+        ``reused``, ``other``, ``unavailable``: the Trip's marks from the replay store."""
+        try:
+            admitted = await self.velocity.admit(subject)
+        except StateUnavailable:
+            admitted, unavailable = NOT_COUNTED, True  # fail open, as the replay store does
+        except BaseException:
+            await self._release(key, claim)
+            raise
+        if isinstance(admitted, Refusal):
+            await self._release(key, claim)
+            return admitted
+        result = await self._send(key, claim, credential, send, arrived, admitted)
+        return Trip(
+            result, event_id_reused=reused, other_credential=other, state_unavailable=unavailable
+        )
+
+    async def _release(self, key: bytes | None, claim: Owned | None) -> None:
+        if claim is not None and key is not None:
+            try:
+                await self.replays.settle(key, claim, None)
+            except StateUnavailable:
+                pass  # counted and logged by the store; the claim ages out, nothing was sent
 
     async def _wait(
         self, wait: Callable[[], Awaitable[Remembered | None]], arrived: float
@@ -214,8 +281,10 @@ class TelephonyHook:
         credential: BasicCredential,
         send: Send,
         arrived: float,
+        admitted: Admitted = NOT_COUNTED,
     ) -> GatewayResult:
-        """The gateway call, and the replay store told of its end whatever that end is."""
+        """The gateway call, and the replay store (and the velocity counters, when nothing
+        was sent) told of its end whatever that end is."""
         result: GatewayResult | None = None
         timeout_s = arrived + self.budget_s - GATEWAY_MARGIN_S - time.monotonic()
         try:
@@ -232,6 +301,8 @@ class TelephonyHook:
             log.exception("gateway call failed unexpectedly")
             result = GatewayNoAnswer("send_failed_unexpectedly")
         finally:
+            if isinstance(result, _SENT_NOTHING):
+                self.velocity.refund(admitted)
             if claim is not None and key is not None:
                 try:
                     await self.replays.settle(key, claim, _remembered(result))

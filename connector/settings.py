@@ -24,6 +24,27 @@ ENV_FILE = ".env"
 # Okta waits 3 s for a telephony hook (CONTRACT.md §3); the answer must leave well before.
 OKTA_TIMEOUT_MS = 3000
 MIN_STATE_SECRET = 32
+ALL_REGIONS = "*"
+# phonenumbers.PhoneNumberType by name; codes go to mobiles, so those two always pass.
+NUMBER_TYPES = {
+    name: value
+    for name, value in vars(phonenumbers.PhoneNumberType).items()
+    if name.isupper() and isinstance(value, int)
+}
+ALWAYS_SENT_TYPES = ("MOBILE", "FIXED_LINE_OR_MOBILE")
+# Refused by default: every type that is not a handset of a person, or that bills the caller
+# (README "Toll-fraud controls"). VOIP passes: such numbers receive SMS and bill nothing extra.
+DEFAULT_REFUSED_TYPES = (
+    "PREMIUM_RATE",
+    "TOLL_FREE",
+    "SHARED_COST",
+    "UAN",
+    "PAGER",
+    "VOICEMAIL",
+    "FIXED_LINE",
+    "PERSONAL_NUMBER",
+    "UNKNOWN",
+)
 
 
 class SettingsError(ValueError):
@@ -51,17 +72,42 @@ class Settings(AuthSettings, ConversionSettings):
         description="Time from arrival to answer, whatever the gateway does.",
     )
     default_region: str = Field("NZ", description="Region for numbers without a country code.")
+    # The toll-fraud policy (DESIGN.md decision 12, README "Toll-fraud controls").
     allowed_regions: str = Field(
-        "",
-        description="Comma-separated ISO regions SMS may go to (e.g. 'NZ,AU'); empty: any.",
+        "NZ,AU",
+        description="Comma-separated ISO regions SMS may go to; '*': every region.",
+    )
+    refused_number_types: str = Field(
+        ",".join(DEFAULT_REFUSED_TYPES),
+        description="Comma-separated phonenumbers number types never sent to (MOBILE and "
+        "FIXED_LINE_OR_MOBILE always pass).",
     )
     # One prefix for every fraud control that counts or blocks ranges (velocity, conversion).
     prefix_digits: int = Field(
         5,
         ge=1,
-        le=10,
-        description="National digits after the country code that make a destination prefix.",
+        le=8,
+        description="National digits after the country code that make a number's prefix "
+        "(+6421123 for +64211234567).",
     )
+    limit_number_15m: int = Field(5, ge=0, description="SMS to one number per 15 minutes; 0: off.")
+    limit_number_day: int = Field(20, ge=0, description="SMS to one number per day; 0: off.")
+    limit_prefix_hour: int = Field(
+        100, ge=0, description="SMS to one prefix, per application, per hour; 0: off."
+    )
+    limit_prefix_day: int = Field(
+        1000, ge=0, description="SMS to one prefix, per application, per day; 0: off."
+    )
+    limit_application_minute: int = Field(
+        1200, ge=0, description="SMS of one EZITXT application per minute; 0: off."
+    )
+    limit_application_day: int = Field(
+        200_000, ge=0, description="SMS of one EZITXT application per day; 0: off."
+    )
+    limit_user_15m: int = Field(
+        10, ge=0, description="SMS for one Okta user per 15 minutes; 0: off."
+    )
+    limit_user_day: int = Field(30, ge=0, description="SMS for one Okta user per day; 0: off.")
     provider_name: str = Field(
         "EZITXT", min_length=1, max_length=64, description="Provider named in answers to Okta."
     )
@@ -126,11 +172,30 @@ class Settings(AuthSettings, ConversionSettings):
     @field_validator("allowed_regions")
     @classmethod
     def _regions_are_known(cls, value: str) -> str:
+        if value.strip() == ALL_REGIONS:
+            return ALL_REGIONS
         regions = [r.strip().upper() for r in value.split(",") if r.strip()]
+        if not regions:
+            # Empty meant "any" before the default became NZ,AU: say so rather than guess.
+            raise ValueError("list at least one region (e.g. NZ,AU), or '*' for every region")
         unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
         if unknown:
             raise ValueError(f"unknown regions: {', '.join(unknown)}")
         return ",".join(regions)
+
+    @field_validator("refused_number_types")
+    @classmethod
+    def _types_are_known(cls, value: str) -> str:
+        names = [n.strip().upper() for n in value.split(",") if n.strip()]
+        unknown = [n for n in names if n not in NUMBER_TYPES]
+        if unknown:
+            raise ValueError(
+                f"unknown number types: {', '.join(unknown)} (known: {', '.join(NUMBER_TYPES)})"
+            )
+        always = [n for n in names if n in ALWAYS_SENT_TYPES]
+        if always:
+            raise ValueError(f"{', '.join(always)} cannot be refused: codes go to mobiles")
+        return ",".join(names)
 
     @model_validator(mode="after")
     def _refuse_clear_text_credentials(self) -> Settings:
@@ -191,7 +256,15 @@ class Settings(AuthSettings, ConversionSettings):
 
     @property
     def allowed_region_set(self) -> frozenset[str]:
+        """The regions SMS may go to; empty: every region (``*``)."""
+        if self.allowed_regions == ALL_REGIONS:
+            return frozenset()
         return frozenset(r for r in self.allowed_regions.split(",") if r)
+
+    @property
+    def refused_type_set(self) -> frozenset[int]:
+        """``refused_number_types`` as phonenumbers.PhoneNumberType values."""
+        return frozenset(NUMBER_TYPES[n] for n in self.refused_number_types.split(",") if n)
 
 
 def _is_loopback(host: str) -> bool:

@@ -1,7 +1,7 @@
 """The app's shared state, built from the settings: the Redis pool and the stores on it.
 
 Only when ``EZITXT_HOOK_REDIS_URL`` is set; else the hook keeps its state in process memory.
-The fraud policy's velocity counters will be one more store on the same ``SharedState``.
+The fraud policy's velocity counters are one more store on the same ``SharedState``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from hashlib import blake2b
 
 from connector import metrics
 from connector.redis_replays import RedisReplayStore
+from connector.redis_velocity import RedisVelocityStore
 from connector.replays import Fingerprints
 from connector.settings import Settings
 from connector.state import SharedState
+from connector.velocity import Limits
 
 # A repeat may find the first call still "in flight" until the first call's budget ended
 # and its settle had time to land (a Redis call's timeout); older than that, its replica died.
@@ -25,6 +27,7 @@ class SharedStateWiring:
     state: SharedState
     replays: RedisReplayStore
     fingerprints: Fingerprints
+    velocity: RedisVelocityStore
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SharedStateWiring | None:
@@ -41,6 +44,9 @@ class SharedStateWiring:
             state=state,
             replays=RedisReplayStore(state, owner_timeout_s=owner_timeout_s),
             fingerprints=fingerprints_for(secret),
+            velocity=RedisVelocityStore(
+                state, Limits.from_settings(settings), key=velocity_key_for(secret)
+            ),
         )
 
     async def readiness(self) -> str:
@@ -59,3 +65,8 @@ def _count_in_metrics(operation: str) -> None:
 def fingerprints_for(secret: str) -> Fingerprints:
     """The digests' key, derived from the shared secret (its own purpose, its own key)."""
     return Fingerprints(blake2b(secret.encode(), digest_size=32, person=b"fingerprints").digest())
+
+
+def velocity_key_for(secret: str) -> bytes:
+    """The velocity keys' digest key: numbers and user ids never reach Redis in clear."""
+    return blake2b(secret.encode(), digest_size=32, person=b"velocity").digest()

@@ -4,6 +4,7 @@ against the latency budgets (``python -m loadtests.run --help``)."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import signal
@@ -299,6 +300,19 @@ def run_target(args: argparse.Namespace, out: Path) -> int:
     return run_locust(args, target, env, out)
 
 
+def connector_settings(shape: Shape) -> dict[str, str]:
+    """The stack's connector runs with production defaults but for the per-application limits,
+    sized for the shape: every Locust caller is one Okta org (one EZITXT application), which at
+    a load test's rates would pass production's 1,200 a minute in seconds. Numbers, prefixes
+    and users keep their production limits: the load spreads over them as real traffic does
+    (``telephony.py``, ``locustfile.SignInUser``)."""
+    per_minute = math.ceil(shape.peak_rate * 60 * 2)  # a minute at twice the peak rate
+    return {
+        "EZITXT_HOOK_LIMIT_APPLICATION_MINUTE": str(max(per_minute, 1200)),
+        "EZITXT_HOOK_LIMIT_APPLICATION_DAY": str(max(per_minute * 60 * 24, 200_000)),
+    }
+
+
 def run_stack(args: argparse.Namespace, out: Path) -> int:
     from mocks.stack.stack import Stack, free_port_base
     from mocks.stack.wiring import wire
@@ -312,6 +326,7 @@ def run_stack(args: argparse.Namespace, out: Path) -> int:
         connector_workers=args.connector_workers,
         challenge_interval_s=0.0,
         max_hooks_in_flight=100_000,
+        connector_env=connector_settings(chosen_shape(args)),
     )
     print(f"stack: mock EZITXT {stack.urls.ezitxt}, connector {stack.urls.connector}, "
           f"mock Okta {stack.urls.okta}", flush=True)  # fmt: skip

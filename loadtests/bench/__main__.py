@@ -56,6 +56,12 @@ BENCHMARKS = (
         r"^\| (memory at|budget) .*",
     ),
     Benchmark(
+        "velocity",
+        "velocity limits: CPU per call (memory store, in the hook), bytes a key, Redis store",
+        ("--calls", "20000", "--keys", "10000", "--hook-calls", "5000", "--redis-calls", "5000"),
+        r"^\| (velocity step in the hook|memory per subject|Redis admit, .*) .*",
+    ),
+    Benchmark(
         "under_attack",
         "legitimate calls vs a 200 MB streamed header and 1,000 slowloris (target: p99 <= 100 ms)",
         ("--duration", "3", "--slowloris", "200", "--stream-mb", "20"),

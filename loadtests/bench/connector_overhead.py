@@ -62,11 +62,10 @@ def profile_hook(calls: int = 20_000) -> str:
     from connector.hook import HookCall, TelephonyHook
     from connector.settings import load_settings
     from connector.validation import RequestValidator
-    from loadtests.bench.apps import InstantGateway
+    from loadtests.bench.apps import BENCH_LIMITS, InstantGateway
 
-    hook = TelephonyHook(
-        load_settings({}, gateway_url="http://127.0.0.1:9"), InstantGateway(), RequestValidator()
-    )
+    settings = load_settings({}, gateway_url="http://127.0.0.1:9", **BENCH_LIMITS)
+    hook = TelephonyHook(settings, InstantGateway(), RequestValidator())
     with open("schemas/okta/examples/telephony-request.mfa-verification-nz-e164.pass.json") as f:
         template = json.load(f)
     bodies = []

@@ -28,7 +28,7 @@ import uvloop
 from connector import heap, logs
 from connector.app import create_app
 from connector.settings import load_settings
-from loadtests.bench.apps import InstantGateway
+from loadtests.bench.apps import BENCH_LIMITS, InstantGateway
 from loadtests.bench.harness import table
 from loadtests.bench.nginx_gateway import nginx_gateway
 
@@ -109,7 +109,7 @@ async def measure(
 ) -> dict[str, list[tuple[float, float]]]:
     devnull = open(os.devnull, "wb")  # noqa: SIM115 (closed below)
     app = create_app(
-        load_settings({}, gateway_url=gateway_url or "http://127.0.0.1:9"),
+        load_settings({}, gateway_url=gateway_url or "http://127.0.0.1:9", **BENCH_LIMITS),
         gateway=None if gateway_url else InstantGateway(),
         call_log=logs.CallLog("json", stream=devnull),
         settle_heap=False,

@@ -126,12 +126,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="mock Okta's limit on hook calls in flight (default %(default)s, as a paid org)",
     )
     parser.add_argument(
+        "--connector-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=_connector_setting,
+        help="a connector setting other than its production default, e.g. LIMIT_USER_15M=100 "
+        "(EZITXT_HOOK_ before NAME is optional; repeatable). The stack runs the connector with "
+        "production defaults (the toll-fraud controls included) unless told so here",
+    )
+    parser.add_argument(
         "--challenge-interval",
         type=float,
         default=okta_defaults.CHALLENGE_INTERVAL_S,
         help="Okta's seconds between challenges to one number (default %(default)s; "
         "0 for load runs)",
     )
+
+
+def _connector_setting(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    name = name.strip().upper()
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: NAME=VALUE, e.g. LIMIT_USER_15M=100")
+    return (name if name.startswith("EZITXT_HOOK_") else f"EZITXT_HOOK_{name}", value)
 
 
 def _say(line: str) -> None:
@@ -223,6 +241,7 @@ def start(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         fresh=args.fresh,
         api_token=args.api_token,
+        connector_env=dict(args.connector_setting),
         console_user=args.console_user,
         console_password=args.console_password,
         auth=args.auth,

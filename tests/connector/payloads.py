@@ -9,6 +9,7 @@ import secrets
 from typing import Any
 
 import schemas
+from connector.settings import Settings
 
 OTP = "482915"
 MESSAGE = f"Your verification code is {OTP}"
@@ -16,6 +17,15 @@ PHONE = "+64211234567"
 APPLICATION = "okta-hook"
 PASSWORD = "s3cret-Pa55word"
 AUTHORIZATION = "Basic " + base64.b64encode(f"{APPLICATION}:{PASSWORD}".encode()).decode()
+
+
+# The velocity limits (connector/velocity.py) as settings overrides: all off, for tests of other
+# things that send many codes to one number; and the production defaults, stated explicitly.
+VELOCITY_OFF = {name: 0 for name in Settings.model_fields if name.startswith("limit_")}
+VELOCITY_OFF_ENV = {f"EZITXT_HOOK_{name.upper()}": "0" for name in VELOCITY_OFF}
+PRODUCTION_LIMITS = {
+    name: field.default for name, field in Settings.model_fields.items() if name in VELOCITY_OFF
+}
 
 
 def event_id() -> str:

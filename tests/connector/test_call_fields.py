@@ -13,13 +13,13 @@ from connector.errors import GatewayNoAnswer, GatewayUnavailable
 from connector.gateway import GatewayReceipt, OutboundSms
 from connector.hook import Handled, Trip
 from connector.outcomes import Outcomes
-from connector.refusals import Refusal
+from connector.refusals import RATE_LIMITS, Refusal
 from connector.request import HookRequest
 from tests.connector import payloads
 
 TABLE = Outcomes()
 REQUEST = HookRequest("evt1", "req1", "mfa-verification", "sms", "021 123 4567", payloads.MESSAGE)
-SEND = Send(OutboundSms(payloads.PHONE, payloads.MESSAGE, "evt1"), "NZ")
+SEND = Send(OutboundSms(payloads.PHONE, payloads.MESSAGE, "evt1"), "NZ", "+6421123")
 RECEIPT = GatewayReceipt(202, "msg-1")
 COMMON = {
     "event_id": "evt1",
@@ -43,23 +43,30 @@ def handled(decision: Refusal | Send, trip: Trip | None = None) -> Handled:
     [
         (
             handled(SEND, Trip(RECEIPT)),
-            {**COMMON, "country": "NZ", "gateway_status": 202, "message_id": "msg-1"},
+            {
+                **COMMON,
+                "country": "NZ",
+                "prefix": "+6421123",
+                "gateway_status": 202,
+                "message_id": "msg-1",
+            },
         ),
         (
             handled(SEND, Trip(RECEIPT, replayed=True)),
-            {**COMMON, "country": "NZ", "replay_of": "sent"},
+            {**COMMON, "country": "NZ", "prefix": "+6421123", "replay_of": "sent"},
         ),
         (
             handled(
                 SEND, Trip(GatewayNoAnswer("gateway_http_504", http_status=504), replayed=True)
             ),
-            {**COMMON, "country": "NZ", "replay_of": "pending"},
+            {**COMMON, "country": "NZ", "prefix": "+6421123", "replay_of": "pending"},
         ),
         (
             handled(SEND, Trip(RECEIPT, event_id_reused=True)),
             {
                 **COMMON,
                 "country": "NZ",
+                "prefix": "+6421123",
                 "gateway_status": 202,
                 "message_id": "msg-1",
                 "event_id_reused": True,
@@ -70,6 +77,7 @@ def handled(decision: Refusal | Send, trip: Trip | None = None) -> Handled:
             {
                 **COMMON,
                 "country": "NZ",
+                "prefix": "+6421123",
                 "gateway_status": None,
                 "gateway_reason": "gateway_unreachable",
                 "replay_refused": "other_credential",
@@ -81,8 +89,19 @@ def handled(decision: Refusal | Send, trip: Trip | None = None) -> Handled:
         ),
         (handled(Refusal("blocked_by_policy", country="US")), {**COMMON, "country": "US"}),
         (
+            handled(Refusal("number_type_refused", detail="premium_rate", country="NZ")),
+            {**COMMON, "country": "NZ", "number_type": "premium_rate"},
+        ),
+        (
             handled(Refusal("prefix_blocked", country="NZ", prefix="+6421123")),
             {**COMMON, "country": "NZ", "prefix": "+6421123"},
+        ),
+        *(
+            (
+                handled(Refusal(reason, country="NZ", prefix="+6421123")),
+                {**COMMON, "country": "NZ", "prefix": "+6421123"},
+            )
+            for reason in RATE_LIMITS
         ),
     ],
 )

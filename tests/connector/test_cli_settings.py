@@ -75,6 +75,7 @@ def readme_rows() -> set[str]:
     rows = set()
     titles = (
         "### Configuration (environment",
+        "### Toll-fraud controls",
         "### Limits on client connections",
         "### Auth modes",
         "#### Conversion feedback",

@@ -17,6 +17,7 @@ from connector.gateway import GatewayReceipt, OutboundSms
 from connector.refusals import Refusal
 from connector.replays import Fingerprints, Remembered, Stamp, Verdict, compare, decode, encode
 from connector.request import HookRequest, parse_request
+from connector.settings import load_settings
 from connector.validation import RequestValidator
 from tests.connector import payloads
 
@@ -143,11 +144,15 @@ SMS_NZ = OutboundSms(payloads.PHONE, payloads.MESSAGE, "evt1")
 @pytest.mark.parametrize(
     ("req", "policy", "expected"),
     [
-        (request(), Policy(), Send(OutboundSms(payloads.PHONE, payloads.MESSAGE, "evt1"), "NZ")),
+        (
+            request(),
+            Policy(),
+            Send(OutboundSms(payloads.PHONE, payloads.MESSAGE, "evt1"), "NZ", "+6421123"),
+        ),
         (
             request(phone="0412 345 678"),
             Policy(default_region="AU"),
-            Send(OutboundSms("+61412345678", payloads.MESSAGE, "evt1"), "AU"),
+            Send(OutboundSms("+61412345678", payloads.MESSAGE, "evt1"), "AU", "+6141234"),
         ),
         (request(channel="voice call"), Policy(), Refusal("voice_not_offered")),
         (request(channel="call"), Policy(), Refusal("voice_not_offered")),
@@ -166,17 +171,106 @@ SMS_NZ = OutboundSms(payloads.PHONE, payloads.MESSAGE, "evt1")
         (
             request(phone="+16502530000"),
             Policy(),
-            Send(OutboundSms("+16502530000", payloads.MESSAGE, "evt1"), "US"),
+            Send(OutboundSms("+16502530000", payloads.MESSAGE, "evt1"), "US", "+165025"),
         ),
         (
             request(phone="+61412345678"),
             NZ_AU,
-            Send(OutboundSms("+61412345678", payloads.MESSAGE, "evt1"), "AU"),
+            Send(OutboundSms("+61412345678", payloads.MESSAGE, "evt1"), "AU", "+6141234"),
         ),
     ],
 )
 def test_decide(req: HookRequest, policy: Policy, expected: Refusal | Send) -> None:
     assert decide(req, policy) == expected
+
+
+# The production policy: the settings' defaults (NZ and AU, the default refused types).
+PRODUCTION = Policy.from_settings(load_settings({}, gateway_url="http://127.0.0.1:9"))
+EVERYWHERE = Policy.from_settings(
+    load_settings({}, gateway_url="http://127.0.0.1:9", allowed_regions="*")
+)
+
+
+def refused_type(phone: str, token: str, country: str) -> tuple[HookRequest, Policy, Refusal]:
+    return (
+        request(phone=phone),
+        EVERYWHERE,
+        Refusal("number_type_refused", detail=token, country=country),
+    )
+
+
+@pytest.mark.parametrize(
+    ("req", "policy", "expected"),
+    [
+        # Countries first: the default lets NZ and AU through, nothing else.
+        (request(phone="+16502530000"), PRODUCTION, Refusal("blocked_by_policy", country="US")),
+        (request(phone="+447012345678"), PRODUCTION, Refusal("blocked_by_policy", country="GB")),
+        # Number types, whatever the country (phonenumbers' metadata decides the type).
+        refused_type("0900 01234", "premium_rate", "NZ"),
+        refused_type("+1 900 555 1234", "premium_rate", "US"),
+        refused_type("+1 800 555 1234", "toll_free", "US"),
+        refused_type("+61 1800 123 456", "toll_free", "AU"),
+        refused_type("(09) 303 2222", "fixed_line", "NZ"),
+        refused_type("+61 2 9123 4567", "fixed_line", "AU"),
+        refused_type("+44 70 1234 5678", "personal_number", "GB"),
+        # (phonenumbers' own example numbers of each type)
+        refused_type("+44 7640 123456", "pager", "GB"),
+        refused_type("+61 16 3123 4", "pager", "AU"),
+        refused_type("+64 8 301 2378", "uan", "NZ"),
+        refused_type("+61 1300 123 456", "shared_cost", "AU"),
+        refused_type("+64 70 123 4567", "personal_number", "NZ"),
+        refused_type("+39 33 1012 34501", "voicemail", "IT"),
+        # Mobile and fixed-line-or-mobile pass; so do VoIP numbers (README: they take SMS).
+        (
+            request(phone="+64 22 123 4567"),
+            PRODUCTION,
+            Send(OutboundSms("+64221234567", payloads.MESSAGE, "evt1"), "NZ", "+6422123"),
+        ),
+        (
+            request(phone="+16502530000"),
+            EVERYWHERE,
+            Send(OutboundSms("+16502530000", payloads.MESSAGE, "evt1"), "US", "+165025"),
+        ),
+        (
+            request(phone="+44 56 1234 5678"),
+            EVERYWHERE,
+            Send(OutboundSms("+445612345678", payloads.MESSAGE, "evt1"), "GB", "+4456123"),
+        ),
+        # The mocks' test numbers are mobile numbers.
+        (
+            request(phone="+64210000001"),
+            PRODUCTION,
+            Send(OutboundSms("+64210000001", payloads.MESSAGE, "evt1"), "NZ", "+6421000"),
+        ),
+        (
+            request(phone="+61400000001"),
+            PRODUCTION,
+            Send(OutboundSms("+61400000001", payloads.MESSAGE, "evt1"), "AU", "+6140000"),
+        ),
+    ],
+)
+def test_the_production_policy(req: HookRequest, policy: Policy, expected: Refusal | Send) -> None:
+    assert decide(req, policy) == expected
+
+
+def test_the_refused_types_are_a_setting() -> None:
+    fixed_lines_too = load_settings(
+        {}, gateway_url="http://127.0.0.1:9", refused_number_types="PREMIUM_RATE"
+    )
+    policy = Policy.from_settings(fixed_lines_too)
+    assert isinstance(decide(request(phone="(09) 303 2222"), policy), Send)
+    assert decide(request(phone="0900 01234"), policy) == Refusal(
+        "number_type_refused", detail="premium_rate", country="NZ"
+    )
+    nothing = load_settings({}, gateway_url="http://127.0.0.1:9", refused_number_types="")
+    assert isinstance(decide(request(phone="0900 01234"), Policy.from_settings(nothing)), Send)
+
+
+@pytest.mark.parametrize("digits", [1, 3, 5, 8])
+def test_the_prefix_has_the_configured_national_digits(digits: int) -> None:
+    decision = decide(request(), Policy(prefix_digits=digits))
+    assert isinstance(decision, Send)
+    assert decision.prefix == "+64" + "211234567"[:digits]
 
 
 def test_the_first_rule_that_objects_decides() -> None:
@@ -202,10 +296,15 @@ BLOCK = PrefixBlock("+6421123", until=2_000_000_000.0, level=1)
             BLOCK,
             Refusal("prefix_blocked", country="NZ", prefix="+6421123"),
         ),
-        (request(), Policy(), None, Send(SMS_NZ, "NZ")),
+        (request(), Policy(), None, Send(SMS_NZ, "NZ", "+6421123")),
         # The allow-list overrides a block in place: a whole range, or one number in it.
-        (request(), Policy(conversion_allow=("+6421",)), BLOCK, Send(SMS_NZ, "NZ")),
-        (request(), Policy(conversion_allow=(payloads.PHONE,)), BLOCK, Send(SMS_NZ, "NZ")),
+        (request(), Policy(conversion_allow=("+6421",)), BLOCK, Send(SMS_NZ, "NZ", "+6421123")),
+        (
+            request(),
+            Policy(conversion_allow=(payloads.PHONE,)),
+            BLOCK,
+            Send(SMS_NZ, "NZ", "+6421123"),
+        ),
         (
             request(),
             Policy(conversion_allow=("+6422",)),

@@ -22,6 +22,7 @@ from tests.servers import serve
 
 # Numbers in the forms Okta and admins use; none may appear whole in a log.
 NUMBERS = ["+64211234567", "021 123 4567", "+61412345678", "9876543210"]
+LIMITED = "+64221239876"  # a number of its own for the velocity limit's refusal
 
 
 class Capture(logging.Handler):
@@ -56,6 +57,11 @@ def run_every_outcome(url: str, stand_in: StandInGateway) -> None:
         post(payloads.body(phoneNumber=number))  # sent, or unusable number
     post(payloads.body(deliveryChannel="voice call"))
     post(payloads.body(phoneNumber="+16502530000"))  # blocked by policy
+    post(payloads.body(phoneNumber="+64900012345"))  # a premium-rate number: its type refused
+    for n in range(6):  # production's 5 a number in 15 minutes, then rate limited
+        document = payloads.request(phoneNumber=LIMITED)
+        document["data"]["userProfile"]["userId"] = f"00ulimited{n}"  # not the others' user
+        post(json.dumps(document).encode())
     post(payloads.body(), authorization="")
     post(payloads.body(), authorization="Basic " + base64.b64encode(b"broken").decode())
     post(b"{not json " + payloads.MESSAGE.encode())
@@ -94,6 +100,8 @@ def test_log_has_one_complete_line_per_call_and_no_secret(captured: Capture) -> 
         "unusable_number",
         "voice_not_offered",
         "blocked_by_policy",
+        "number_type_refused",
+        "rate_limited_number",
         "missing_credential",
         "malformed_credential",
         "bad_json",
@@ -104,7 +112,11 @@ def test_log_has_one_complete_line_per_call_and_no_secret(captured: Capture) -> 
         "gateway_unavailable",
         "pending",
     }
-    assert len(hook_lines) == 16  # one per call made above
+    assert len(hook_lines) == 23  # one per call made above
+    limited = next(line for line in hook_lines if line["outcome"] == "rate_limited_number")
+    assert limited["prefix"] == "+6422123" and limited["number"] == "***876"
+    refused_type = next(line for line in hook_lines if line["outcome"] == "number_type_refused")
+    assert refused_type["number_type"] == "premium_rate"
     sent = next(line for line in hook_lines if line["outcome"] == "sent")
     for key in ("event_id", "okta_request_id", "request_type", "channel", "country", "number"):
         assert sent[key], key
@@ -115,6 +127,7 @@ def test_log_has_one_complete_line_per_call_and_no_secret(captured: Capture) -> 
     token = payloads.AUTHORIZATION.split()[1]
     secrets = [payloads.OTP, "123456", payloads.MESSAGE, token, payloads.PASSWORD, "broken"]
     secrets += [number for number in NUMBERS] + ["64211234567", "211234567", "412345678"]
+    secrets += [LIMITED, LIMITED[1:], "221239876", "900012345"]
     for secret in secrets:
         assert secret not in text, f"log holds {secret!r}"
 

@@ -35,7 +35,11 @@ def gateway() -> Iterator[tuple[StandInGateway, str]]:
 
 @pytest.fixture(scope="module")
 def base_url(gateway: tuple[StandInGateway, str]) -> Iterator[str]:
-    settings = load_settings({}, gateway_url=gateway[1], budget_ms=BUDGET_MS)
+    # Every test posts to the same number: the velocity limits are not what is tested here
+    # (their refusals are counted in test_velocity_refusals_are_counted_by_reason).
+    settings = load_settings(
+        {}, gateway_url=gateway[1], budget_ms=BUDGET_MS, **payloads.VELOCITY_OFF
+    )
     with serve(create_app(settings)) as url:
         yield url
 
@@ -273,3 +277,28 @@ def test_auth_mode_refusals_are_counted_by_their_reason(
         - sum(v for k, v in before.items() if k[0] == name)
         == 1
     )
+
+
+def test_fraud_policy_refusals_are_counted_by_their_reason(
+    gateway: tuple[StandInGateway, str],
+) -> None:
+    """Number types and velocity limits, under the production defaults; the labels name the
+    reason alone, never the number or its prefix."""
+    settings = load_settings({}, gateway_url=gateway[1], **payloads.PRODUCTION_LIMITS)
+    name = "ezitxt_hook_policy_refusals_total"
+    with serve(create_app(settings)) as url:
+        before = scrape(url)
+        premium = post(url, payloads.body(phoneNumber="+64900012345"))
+        answers = [post(url, payloads.body(phoneNumber="+64221234567")) for _ in range(6)]
+        after = scrape(url)
+        text = requests.get(url + "/metrics", timeout=5).text
+    assert premium.status_code == 200 and "error" in premium.json()
+    assert [a.json().get("commands") is not None for a in answers] == [True] * 5 + [False]
+    assert answers[-1].json()["error"]["errorCauses"][0]["reason"] == "rate_limited_number"
+    for reason in ("number_type_refused", "rate_limited_number"):
+        delta = value(after, name, reason=reason) - value(before, name, reason=reason)
+        assert delta == 1, reason
+    calls = {"outcome": "rate_limited_number", "request_type": MFA, "country": "NZ"}
+    calls_name = "ezitxt_hook_calls_total"
+    assert value(after, calls_name, **calls) - value(before, calls_name, **calls) == 1
+    assert "+6422123" not in text and "221234567" not in text

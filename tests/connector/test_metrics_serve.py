@@ -60,6 +60,7 @@ def test_two_workers_are_summed_on_the_metrics_port_and_the_folder_is_removed(
         **os.environ,
         "EZITXT_HOOK_GATEWAY_URL": gateway_url,
         "EZITXT_HOOK_METRICS_PORT": str(metrics_port),
+        **payloads.VELOCITY_OFF_ENV,  # many codes to one number: not what is tested here
         "TMPDIR": tmp,  # where serve makes its multiprocess folder
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)

@@ -5,26 +5,37 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from phonenumbers import PhoneNumberType
 
 from connector.errors import UnusableNumber
 from connector.phone import Destination, full_normalise, mask, normalise
 
+MOBILE = PhoneNumberType.MOBILE
+
 
 @pytest.mark.parametrize(
-    ("raw", "region", "e164", "country"),
+    ("raw", "region", "e164", "country", "kind"),
     [
-        ("+64211234567", "NZ", "+64211234567", "NZ"),
-        ("021 123 4567", "NZ", "+64211234567", "NZ"),
-        ("021-123-4567", "NZ", "+64211234567", "NZ"),
-        ("64211234567", "NZ", "+64211234567", "NZ"),
-        ("+61 412 345 678", "NZ", "+61412345678", "AU"),
-        ("0412 345 678", "AU", "+61412345678", "AU"),
-        ("(09) 303 2222", "NZ", "+6493032222", "NZ"),
-        ("+1 650 253 0000", "NZ", "+16502530000", "US"),
+        ("+64211234567", "NZ", "+64211234567", "NZ", MOBILE),
+        ("021 123 4567", "NZ", "+64211234567", "NZ", MOBILE),
+        ("021-123-4567", "NZ", "+64211234567", "NZ", MOBILE),
+        ("64211234567", "NZ", "+64211234567", "NZ", MOBILE),
+        ("+61 412 345 678", "NZ", "+61412345678", "AU", MOBILE),
+        ("0412 345 678", "AU", "+61412345678", "AU", MOBILE),
+        ("(09) 303 2222", "NZ", "+6493032222", "NZ", PhoneNumberType.FIXED_LINE),
+        ("+1 650 253 0000", "NZ", "+16502530000", "US", PhoneNumberType.FIXED_LINE_OR_MOBILE),
+        ("0900 01234", "NZ", "+6490001234", "NZ", PhoneNumberType.PREMIUM_RATE),
+        ("+1 800 555 1234", "NZ", "+18005551234", "US", PhoneNumberType.TOLL_FREE),
+        ("+44 70 1234 5678", "NZ", "+447012345678", "GB", PhoneNumberType.PERSONAL_NUMBER),
+        # The mocks' test numbers (mock EZITXT's failing ones) are mobile numbers too.
+        ("+64210000001", "NZ", "+64210000001", "NZ", MOBILE),
+        ("+61400000001", "NZ", "+61400000001", "AU", MOBILE),
     ],
 )
-def test_numbers_in_every_form_become_e164(raw: str, region: str, e164: str, country: str) -> None:
-    assert normalise(raw, region) == Destination(e164=e164, region=country)
+def test_numbers_in_every_form_become_e164(
+    raw: str, region: str, e164: str, country: str, kind: int
+) -> None:
+    assert normalise(raw, region) == Destination(e164=e164, region=country, number_type=kind)
 
 
 @pytest.mark.parametrize("raw", ["", "   ", "abc", "9876543210", "+64 21 123", "+999123", "0"])
@@ -119,7 +130,7 @@ def test_whatever_the_text_only_ascii_e164_comes_out(raw: str, region: str) -> N
 
 def test_the_reported_number() -> None:
     assert normalise("021\u0661\u0662\u0663\u0664\u0665\u0666\u0667", "NZ") == Destination(
-        e164="+64211234567", region="NZ"
+        e164="+64211234567", region="NZ", number_type=MOBILE
     )
 
 

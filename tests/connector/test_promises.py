@@ -58,7 +58,9 @@ def post(url: str, body: bytes, authorization: str = payloads.AUTHORIZATION) -> 
 def test_a_call_cut_by_the_budget_while_sending_is_remembered_as_maybe_sent() -> None:
     """Before: both calls PENDING and two sends, as the store was settled with 'sent nothing'."""
     gateway = DeafGateway()
-    settings = load_settings({}, gateway_url="http://127.0.0.1:9", budget_ms=300)
+    settings = load_settings(
+        {}, gateway_url="http://127.0.0.1:9", budget_ms=300, **payloads.VELOCITY_OFF
+    )
     body = payloads.body()
     with serve(create_app(settings, gateway=gateway)) as url:
         started = time.monotonic()
@@ -90,7 +92,7 @@ class Hook:
 
 @pytest.fixture(scope="module")
 def hook(stand_in: tuple[StandInGateway, str]) -> Iterator[Hook]:
-    settings = load_settings({}, gateway_url=stand_in[1], budget_ms=800)
+    settings = load_settings({}, gateway_url=stand_in[1], budget_ms=800, **payloads.VELOCITY_OFF)
     lines = io.BytesIO()
     with serve(create_app(settings, call_log=CallLog("json", stream=lines))) as url:
         yield Hook(url + "/okta/telephony", lines)

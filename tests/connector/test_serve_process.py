@@ -17,6 +17,7 @@ import requests
 from tests.connector import payloads
 from tests.connector.fakes import StandInGateway
 from tests.contract import command_value, okta_answer
+from tests.redis_server import RedisServer
 from tests.servers import free_port, serve
 
 CLI = str(Path(sys.executable).with_name("ezitxt-okta"))
@@ -82,3 +83,41 @@ def test_serve_refuses_to_start_naming_the_bad_variable() -> None:
     _, stderr = process.communicate(timeout=15)
     assert process.returncode == 2
     assert b"EZITXT_HOOK_GATEWAY_URL" in stderr and b"EZITXT_HOOK_BUDGET_MS" in stderr
+
+
+@pytest.mark.slow
+def test_velocity_counters_survive_a_restart_of_serve_with_redis(
+    gateway_url: str, redis: RedisServer
+) -> None:
+    """Production's 5 codes a number in 15 minutes, counted in Redis: 3 before a restart of
+    the process, 2 more after, and the sixth is refused: a deploy never resets the limits."""
+    assert redis.command("FLUSHALL") == "+OK"
+    env = {
+        "EZITXT_HOOK_GATEWAY_URL": gateway_url,
+        "EZITXT_HOOK_REDIS_URL": redis.url,
+        "EZITXT_HOOK_STATE_SECRET": "r" * 32,
+        "EZITXT_HOOK_REDIS_TIMEOUT_MS": "1000",  # a loaded machine's Redis is not down
+    }
+    outcomes = []
+    for calls in (3, 3):
+        port = free_port()
+        process = start(env, port)
+        try:
+            wait_healthy(process, port)
+            for _ in range(calls):
+                response = requests.post(
+                    f"http://127.0.0.1:{port}/okta/telephony",
+                    data=payloads.body(phoneNumber="+64275550123"),
+                    headers={"Authorization": payloads.AUTHORIZATION},
+                    timeout=5,
+                )
+                document = okta_answer(response.content)
+                outcomes.append(
+                    "sent"
+                    if "commands" in document
+                    else document["error"]["errorCauses"][0]["reason"]
+                )
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=15)
+    assert outcomes == ["sent"] * 5 + ["rate_limited_number"]

@@ -55,7 +55,13 @@ def serve_process(
     port = free_port()
     process = subprocess.Popen(
         [CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, "EZITXT_HOOK_GATEWAY_URL": gateway_url, **env},
+        # Many codes to one number: the velocity limits are not what is tested here.
+        env={
+            **os.environ,
+            "EZITXT_HOOK_GATEWAY_URL": gateway_url,
+            **payloads.VELOCITY_OFF_ENV,
+            **env,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         preexec_fn=preexec,

@@ -28,6 +28,15 @@ def test_gateway_url_is_required_and_named() -> None:
         ("EZITXT_HOOK_BUDGET_MS", "soon"),
         ("EZITXT_HOOK_DEFAULT_REGION", "Narnia"),
         ("EZITXT_HOOK_ALLOWED_REGIONS", "NZ,XX"),
+        ("EZITXT_HOOK_ALLOWED_REGIONS", ""),  # used to mean "any": now '*' says it
+        ("EZITXT_HOOK_ALLOWED_REGIONS", " , "),
+        ("EZITXT_HOOK_REFUSED_NUMBER_TYPES", "PREMIUM_RATE,EXPENSIVE"),
+        ("EZITXT_HOOK_REFUSED_NUMBER_TYPES", "MOBILE"),
+        ("EZITXT_HOOK_REFUSED_NUMBER_TYPES", "fixed_line_or_mobile"),
+        ("EZITXT_HOOK_PREFIX_DIGITS", "0"),
+        ("EZITXT_HOOK_PREFIX_DIGITS", "9"),
+        ("EZITXT_HOOK_LIMIT_NUMBER_15M", "-1"),
+        ("EZITXT_HOOK_LIMIT_APPLICATION_DAY", "lots"),
         ("EZITXT_HOOK_MAX_BODY_BYTES", "10"),
         ("EZITXT_HOOK_LOG_FORMAT", "xml"),
         ("EZITXT_HOOK_GATEWAY_URL", "gateway.example.com"),
@@ -64,3 +73,23 @@ def test_regions_are_normalised() -> None:
     )
     assert settings.default_region == "AU"
     assert settings.allowed_region_set == {"NZ", "AU"}
+
+
+def test_the_toll_fraud_defaults_and_their_spellings() -> None:
+    defaults = load_settings({"EZITXT_HOOK_GATEWAY_URL": "https://gw.example.com"})
+    assert defaults.allowed_region_set == {"NZ", "AU"}
+    names = set(defaults.refused_number_types.split(","))
+    assert {"PREMIUM_RATE", "TOLL_FREE", "SHARED_COST", "UAN", "PAGER", "VOICEMAIL"} <= names
+    assert {"FIXED_LINE", "PERSONAL_NUMBER", "UNKNOWN"} <= names and "VOIP" not in names
+    everywhere = load_settings(
+        {"EZITXT_HOOK_GATEWAY_URL": "https://gw.example.com", "EZITXT_HOOK_ALLOWED_REGIONS": "*"}
+    )
+    assert everywhere.allowed_region_set == frozenset()  # the rule is not applied at all
+    lower = load_settings(
+        {
+            "EZITXT_HOOK_GATEWAY_URL": "https://gw.example.com",
+            "EZITXT_HOOK_REFUSED_NUMBER_TYPES": " voip , premium_rate ",
+        }
+    )
+    assert lower.refused_number_types == "VOIP,PREMIUM_RATE"
+    assert lower.refused_type_set == {6, 4}  # phonenumbers.PhoneNumberType values

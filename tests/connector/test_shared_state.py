@@ -16,6 +16,7 @@ from connector import metrics
 from connector.answers import Answer
 from connector.hook import Handled, HookCall, TelephonyHook
 from connector.redis_replays import PREFIX, RedisReplayStore
+from connector.redis_velocity import PREFIX as VELOCITY_PREFIX
 from connector.replays import Held, Owned, Stamp
 from connector.state import SharedState, mask_url
 from tests.connector import payloads
@@ -89,22 +90,31 @@ def test_keys_are_namespaced_compact_and_all_expire(own_redis: RedisServer) -> N
     stores = Stores(own_redis.url)
 
     async def main() -> list[tuple[bytes, int, int]]:
-        hook = stores.hook(gateway)
-        for _ in range(5):
+        hook = stores.hook(gateway, **payloads.PRODUCTION_LIMITS)
+        for _ in range(5):  # within the production limit of one number
             await call(hook, payloads.body())
         await hook.replays.drain()  # type: ignore[attr-defined]
         client = hook.replays.state.client  # type: ignore[attr-defined]
         found = []
         async for key in client.scan_iter(count=100):
-            found.append((key, await client.pttl(key), await client.strlen(key)))
+            size = await client.memory_usage(key)
+            found.append((key, await client.pttl(key), size))
         return found
 
     keys = stores.run(main())
-    assert len(keys) == 5
-    for key, ttl_ms, size in keys:
-        assert key.startswith(b"ezitxt-okta:replay:") and len(key) == len(PREFIX) + 16
+    replays = [k for k in keys if k[0].startswith(b"ezitxt-okta:replay:")]
+    counters = [k for k in keys if k[0].startswith(VELOCITY_PREFIX)]
+    assert len(replays) == 5 and len(replays) + len(counters) == len(keys)
+    for key, ttl_ms, size in replays:
+        assert len(key) == len(PREFIX) + 16
         assert 290_000 < ttl_ms <= 300_000  # the 5-minute window, on every key
-        assert size < 100  # the result and stamp, never the answer's body
+        assert size < 200  # the result and stamp, never the answer's body
+    # One hash a number, prefix, application and user, each expiring two days on.
+    assert len(counters) == 4
+    for key, ttl_ms, size in counters:
+        assert len(key) == len(VELOCITY_PREFIX) + 1 + 12
+        assert 2 * 86_400_000 - 60_000 < ttl_ms <= 2 * 86_400_000
+        assert size < 200
 
 
 def test_an_owner_that_died_mid_send_is_answered_pending_never_sent_again(

@@ -17,6 +17,15 @@ from mocks.stack.stack import Stack, free_port_base
 from mocks.stack.wiring import Wiring, wire
 
 WAIT_S = 15.0
+# The tests sign the one wired user in again and again, to the demo number: the connector's
+# per-number and per-user limits (5 and 10 in 15 minutes) are raised for them, and only those
+# (countries, number types, prefix and application limits stay at production defaults).
+E2E_CONNECTOR = {
+    "EZITXT_HOOK_LIMIT_NUMBER_15M": "100000",
+    "EZITXT_HOOK_LIMIT_NUMBER_DAY": "100000",
+    "EZITXT_HOOK_LIMIT_USER_15M": "100000",
+    "EZITXT_HOOK_LIMIT_USER_DAY": "100000",
+}
 
 
 @dataclass
@@ -95,6 +104,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
         timing_scale=0.2,  # a normal SMS is on the handset in ~0.15 s
         challenge_interval_s=0.0,  # the tests sign the same user in again and again
         max_hooks_in_flight=1000,  # the concurrency test's 200 sign-ins
+        connector_env=E2E_CONNECTOR,
     )
     with stack:
         lines: list[str] = []
