@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from connector.conversion_settings import ConversionSettings
+from connector.settings import Settings
 from loadtests import budgets, pumping
 from loadtests.budgets import RequestStats
 from loadtests.expect import FAULTS
@@ -241,5 +242,9 @@ def test_the_bot_budget_is_derived_from_the_controls_defaults() -> None:
     conversion = ConversionSettings.model_fields
     min_sends = conversion["conversion_min_sends"].default
     assert conversion["conversion_threshold"].default == 0.2 and min_sends == 20
+    velocity = Settings.model_fields
+    prefix_limit = min(velocity["limit_prefix_hour"].default, velocity["limit_prefix_day"].default)
+    first_to_stop_the_bot = min(prefix_limit, min_sends)
+    assert first_to_stop_the_bot == min_sends  # the per-prefix limit (100 an hour) is higher
     budget = budgets.load("pumping").figures["bot_messages_at_gateway"]
-    assert budget == min_sends + pumping.IN_FLIGHT_MARGIN == 25
+    assert budget == first_to_stop_the_bot + pumping.IN_FLIGHT_MARGIN == 25
