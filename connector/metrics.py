@@ -131,6 +131,10 @@ def _cached(metric: Any) -> Callable[..., Any]:
     return child
 
 
+# Observations held at most before they are written, whether or not the turn has ended.
+MAX_PENDING = 1024
+
+
 class Tally:
     """The counts of one turn of the event loop, written to prometheus-client at its end.
 
@@ -148,9 +152,12 @@ class Tally:
         self._pending = False
 
     def observe(self, histogram: Histogram, value: float) -> None:
-        self._observed.append((histogram, value))
+        observed = self._observed
+        observed.append((histogram, value))
         if not self._pending:
             self._schedule()
+        elif len(observed) >= MAX_PENDING:
+            self.flush()  # a turn that never ends (a loop of awaits that never yield) is bounded
 
     def count(self, child: Callable[..., Any], *labels: str) -> None:
         key = (child, labels)

@@ -117,3 +117,16 @@ def test_a_scrape_of_this_process_includes_the_current_turns_counts() -> None:
         return float(line.split()[-1]) - (before or 0.0)
 
     assert asyncio.run(turn()) == 1.0
+
+
+def test_a_turn_that_never_ends_holds_at_most_max_pending_observations() -> None:
+    async def turn() -> tuple[float, int]:
+        tally = Tally()
+        registry, _, histogram, _ = _metrics()
+        for _ in range(metrics.MAX_PENDING + 5):
+            tally.observe(histogram, 0.001)  # no await: the turn goes on
+        return _samples(registry)[("seconds_count", ())], len(tally._observed)
+
+    written, held = asyncio.run(turn())
+    assert written == metrics.MAX_PENDING
+    assert held == 5
