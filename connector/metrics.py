@@ -139,10 +139,11 @@ class Tally:
     """The counts of one turn of the event loop, written to prometheus-client at its end.
 
     What the metrics cost an answer, in user-space instructions through the real HTTP protocol
-    (``python -m loadtests.bench.served_cost --valgrind --requests 2000``, the same on every
-    run): 41,500 with an ``inc``/``observe`` per value (hook 449,400, the hook without metrics
-    407,900), 19,900 tallied (hook 427,800); against adb31d7 in one run of the bench, hook
-    454,303 -> 430,572 (-5.2%), the bare endpoint 223,054.
+    (``python -m loadtests.bench.served_cost --valgrind --requests 2000``; runs of one build
+    agree within ~1%): the hook against adb31d7, 454,303 -> 430,572 and 434,587 (-4.8%), the
+    bare endpoint 223,054 and 222,794. By the bench's first version (same protocol and count,
+    other requests): 41,500 an answer with an ``inc``/``observe`` per value (hook 449,400, the
+    same hook without metrics 407,900), 19,900 tallied (hook 427,800).
     """
 
     def __init__(self) -> None:

@@ -11,8 +11,9 @@ Two measures, for the bare Starlette endpoint and the hook (``loadtests.bench.ap
 - CPU µs an answer (``time.process_time``), median of ``--rounds``: moves with the machine's
   load, as every CPU time does on a shared VM;
 - with ``--valgrind``, user-space instructions an answer counted by callgrind from the end of a
-  warm-up (``callgrind_control -i on``): the same figure on every run (±0.1%), whatever the
-  neighbours do, so an A/B of a few per cent can be read from one run. Needs Debian's valgrind.
+  warm-up (``callgrind_control -i on``): runs of one build agree within ~1% (hash seeds and
+  the collector's timing still vary), whatever the neighbours do, so an A/B of a few per cent
+  can be read from a run or two. Needs Debian's valgrind (``apt-get install valgrind``).
 
     .venv/bin/python -m loadtests.bench.served_cost [--rounds 5] [--requests 5000] [--valgrind]
         [--factory module:function ...]
