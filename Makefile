@@ -60,7 +60,7 @@ bench: $(VENV)/.installed-dev
 	command -v redis-server >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=600 redis-server)
 	$(BIN)/python -m loadtests.bench
 
-## load: Locust headless against the stack: make load SHAPE=steady|storm|smoke [FAULT=slow]
+## load: Locust headless against the stack: make load SHAPE=steady|storm|smoke|pumping [FAULT=slow]
 ##       [LOAD_ARGS="--rate 50 --duration 30 --workers 2 --target URL ..."] (--help: all options)
 load: $(VENV)/.installed-dev
 	$(BIN)/python -m loadtests.run --shape $(SHAPE) $(if $(FAULT),--fault $(FAULT),) $(LOAD_ARGS)

@@ -6,13 +6,18 @@ overlays its own. For each request name the budgets are, most specific last (eac
 metrics it names): the shape's ``"*"``, the fault's ``"*"``, the shape's entry for that name, the
 fault's entry for that name. ``"*"`` covers every request name seen, ``Aggregated`` included; a
 name given explicitly must have been requested at least once, or a budget could pass unseen.
+
+A shape may also hold figures of the run as a whole to a bound (``[figures.<shape>]``, e.g. the
+``pumping`` shape's bot messages at the gateway and legitimate sign-ins delivered): each figure
+has its direction here (``FIGURES``), and a figure the run could not measure breaks its budget.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,12 @@ METRICS = ("p50_ms", "p95_ms", "p99_ms", "max_ms", "fail_ratio")
 DEFAULT_PATH = Path(__file__).resolve().parent / "budgets.toml"
 
 Limits = dict[str, float]
+AT_MOST, AT_LEAST = "at most", "at least"
+# Figures of a whole run: (direction, what it is, how it is shown).
+FIGURES = {
+    "bot_messages_at_gateway": (AT_MOST, "bot messages at the gateway", "count"),
+    "legitimate_delivered": (AT_LEAST, "legitimate sign-ins delivered", "ratio"),
+}
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,7 @@ class Budgets:
     profile: str  # "steady", or "steady+slow" under a fault
     shape: Mapping[str, Limits]
     fault: Mapping[str, Limits]
+    figures: Mapping[str, float] = field(default_factory=dict)  # FIGURES name -> bound
 
     def limits_for(self, name: str) -> Limits:
         limits: Limits = {}
@@ -68,6 +80,7 @@ class Budgets:
             self.profile,
             {name: limits for name, limits in self.shape.items() if name in keep},
             {name: limits for name, limits in self.fault.items() if name in keep},
+            self.figures,
         )
 
 
@@ -81,12 +94,19 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        if self.metric == "requests":
+        # A figure not measured is NaN: no comparison holds, so its budget breaks.
+        if self.metric == "requests" or self.direction == AT_LEAST:
             return self.actual >= self.limit
         return self.actual <= self.limit
 
     @property
+    def direction(self) -> str:
+        return FIGURES[self.metric][0] if self.metric in FIGURES else AT_MOST
+
+    @property
     def message(self) -> str:
+        if self.metric in FIGURES:
+            return self._figure_message()
         where = f"{self.profile}: '{self.name}'"
         if self.metric == "requests":
             return f"{where}: no requests made, so its budgets could not be checked"
@@ -103,6 +123,23 @@ class Verdict:
             return f"{where} {label} {actual} within {limit}"
         return f"{where} {label} {actual} over the budget of {limit} (by {over})"
 
+    def _figure_message(self) -> str:
+        direction, label, kind = FIGURES[self.metric]
+        where = f"{self.profile}: {label}"
+        if math.isnan(self.actual):
+            bound = f"{direction} {self._shown(self.limit)}"
+            return f"{where} not measured, so its budget ({bound}) could not be checked"
+        actual, limit = self._shown(self.actual), self._shown(self.limit)
+        if self.ok:
+            return f"{where} {actual}, within the budget of {direction} {limit}"
+        gap = abs(self.actual - self.limit)
+        by = f"{gap * 100:.2f} points" if kind == "ratio" else f"{gap:.0f}"
+        side = "over" if direction == AT_MOST else "under"
+        return f"{where} {actual}, {side} the budget of {direction} {limit} (by {by})"
+
+    def _shown(self, value: float) -> str:
+        return f"{value:.2%}" if FIGURES[self.metric][2] == "ratio" else f"{value:.0f}"
+
 
 def load(shape: str, fault: str = "none", path: Path = DEFAULT_PATH) -> Budgets:
     """The budgets of ``shape`` under ``fault``; a ValueError names what is missing or wrong."""
@@ -118,7 +155,20 @@ def load(shape: str, fault: str = "none", path: Path = DEFAULT_PATH) -> Budgets:
         profile=shape if fault == "none" else f"{shape}+{fault}",
         shape=_tables(shapes[shape], f"shape.{shape}"),
         fault=_tables(faults.get(fault, {}), f"fault.{fault}"),
+        figures=_figures(document.get("figures", {}).get(shape, {}), f"figures.{shape}"),
     )
+
+
+def _figures(table: Mapping[str, Any], where: str) -> dict[str, float]:
+    unknown = set(table) - set(FIGURES)
+    if unknown:
+        raise ValueError(f"[{where}]: unknown figures {sorted(unknown)} (known: {sorted(FIGURES)})")
+    for name, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ValueError(f"[{where}] {name}: expected a number >= 0")
+        if FIGURES[name][2] == "ratio" and value > 1:
+            raise ValueError(f"[{where}] {name}: a ratio, 0..1")
+    return {name: float(value) for name, value in table.items()}
 
 
 def _tables(table: Mapping[str, Any], where: str) -> dict[str, Limits]:
@@ -138,8 +188,13 @@ def _tables(table: Mapping[str, Any], where: str) -> dict[str, Limits]:
     return tables
 
 
-def evaluate(stats: Iterable[RequestStats], budgets: Budgets) -> list[Verdict]:
-    """One verdict per budget that applies; see ``breaches`` for the broken ones."""
+def evaluate(
+    stats: Iterable[RequestStats],
+    budgets: Budgets,
+    figures: Mapping[str, float] | None = None,
+) -> list[Verdict]:
+    """One verdict per budget that applies; see ``breaches`` for the broken ones. ``figures``:
+    the run's measured figures by ``FIGURES`` name (one missing, or NaN, was not measured)."""
     by_name = {s.name: s for s in stats}
     verdicts: list[Verdict] = []
     for name in budgets.named:
@@ -154,8 +209,16 @@ def evaluate(stats: Iterable[RequestStats], budgets: Budgets) -> list[Verdict]:
             if metric in limits:
                 actual = float(getattr(seen, metric))
                 verdicts.append(Verdict(budgets.profile, name, metric, actual, limits[metric]))
+    measured = figures or {}
+    for metric, limit in budgets.figures.items():
+        actual = float(measured.get(metric, math.nan))
+        verdicts.append(Verdict(budgets.profile, FIGURES[metric][1], metric, actual, limit))
     return verdicts
 
 
-def breaches(stats: Iterable[RequestStats], budgets: Budgets) -> list[Verdict]:
-    return [verdict for verdict in evaluate(stats, budgets) if not verdict.ok]
+def breaches(
+    stats: Iterable[RequestStats],
+    budgets: Budgets,
+    figures: Mapping[str, float] | None = None,
+) -> list[Verdict]:
+    return [verdict for verdict in evaluate(stats, budgets, figures) if not verdict.ok]

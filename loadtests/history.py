@@ -12,16 +12,18 @@ from pathlib import Path
 
 from loadtests.stages import Shape
 
-CONNECTOR_NAMES = ("hook: sms", "hook: voice", "okta: flow")
+CONNECTOR_NAMES = ("hook: sms", "hook: voice", "okta: flow", "bot: flow")
 
 
 def peak_window(shape: Shape) -> tuple[float, float]:
-    """Seconds from the start: the longest stretch held at the peak rate, ramps left out."""
+    """Seconds from the start: the longest stretch held at the peak rate, ramps left out, and
+    once every user class has joined (``Shape.joins``)."""
     windows = []
     start = 0.0
     for stage in shape.stages:
-        if stage.rate == shape.peak_rate and stage.seconds > stage.ramp_s:
-            windows.append((start + stage.ramp_s, start + stage.seconds))
+        begin = max(start + stage.ramp_s, shape.all_joined_s)
+        if stage.rate == shape.peak_rate and start + stage.seconds > begin:
+            windows.append((begin, start + stage.seconds))
         start += stage.seconds
     return max(windows, key=lambda w: w[1] - w[0])
 

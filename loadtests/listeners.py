@@ -27,9 +27,10 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from loadtests import budgets, report, shapes
+from loadtests import budgets, pumping, report, shapes
 from loadtests.expect import FAULTS
 from loadtests.history import CONNECTOR_NAMES, peak_rate
+from loadtests.pumping_users import tally
 from loadtests.stages import SHAPES
 from loadtests.timeline import Snapshot, Timeline
 
@@ -87,6 +88,11 @@ def add_options(parser: Any) -> None:
     )
     group.add_argument("--budgets", default=str(budgets.DEFAULT_PATH), help="budgets file")
     group.add_argument(
+        "--connector-log",
+        default="",
+        help="the connector's log file: the pumping shape's report says which control fired when",
+    )
+    group.add_argument(
         "--report-dir",
         default="",
         help="where verdict.json, summary.html, latency.png go (default: beside --html)",
@@ -97,10 +103,16 @@ def _in_charge(environment: Environment) -> bool:
     return not isinstance(environment.runner, WorkerRunner)
 
 
+def _shape_classes(environment: Environment) -> list[Any]:
+    """The user classes the chosen shape runs, of those the locustfile (or command line) has."""
+    shape = shapes.chosen_shape(environment.parsed_options, environment.user_classes)
+    return shapes.running(environment.user_classes, shape.class_names)
+
+
 def _budgets(environment: Environment) -> budgets.Budgets:
     options: Any = environment.parsed_options
     chosen = budgets.load(options.shape, options.fault, Path(options.budgets))
-    names = {n for cls in environment.user_classes for n in getattr(cls, "request_names", ())}
+    names = {n for cls in _shape_classes(environment) for n in getattr(cls, "request_names", ())}
     return chosen.restricted_to(names)
 
 
@@ -126,10 +138,16 @@ def check_options(environment: Environment, **_: Any) -> None:
         raise SystemExit(f"budgets: {exc}") from None
     if FAULTS[options.fault].rule is not None and not options.ezitxt_url:
         raise SystemExit(f"--fault {options.fault} needs --ezitxt-url to reach the control plane")
-    signing_in = any(cls.__name__ == "SignInUser" for cls in environment.user_classes)
-    if signing_in and not (options.okta_url and options.ezitxt_url):
+    running = _shape_classes(environment)
+    if not running:
         raise SystemExit(
-            "SignInUser needs --okta-url and --ezitxt-url; "
+            f"shape {options.shape} runs {', '.join(SHAPES[options.shape].class_names)}: "
+            "none of them is among the user classes given"
+        )
+    mocked = [cls.__name__ for cls in running if getattr(cls, "needs_mocks", False)]
+    if mocked and not (options.okta_url and options.ezitxt_url):
+        raise SystemExit(
+            f"{', '.join(mocked)} need --okta-url and --ezitxt-url; "
             "to call a connector alone, name the user class: ... OktaHookCaller"
         )
     if options.rate and options.shape_users:
@@ -155,7 +173,8 @@ def start_timeline(environment: Environment, **_: Any) -> None:
         return
     _run["timeline"] = Timeline()
     _run["started"] = time.monotonic()
-    _run["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    _run["started_epoch"] = time.time()
+    _run["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_run["started_epoch"]))
     _run["sampler"] = gevent.spawn(_sample_every_second, environment)
 
 
@@ -228,6 +247,7 @@ def check_budgets(environment: Environment, **_: Any) -> None:
     interrupted = not shapes.progress["ended"]
     elapsed = time.monotonic() - _run.get("started", time.monotonic())
     verdicts: list[budgets.Verdict] = []
+    figures = _pumping_figures(options) if chosen.figures and not interrupted else None
     if interrupted:
         print(
             f"\nInterrupted after {elapsed:.0f} s of the shape's {shape.seconds:g} s: "
@@ -236,7 +256,9 @@ def check_budgets(environment: Environment, **_: Any) -> None:
         code = INTERRUPTED_EXIT
         verdict_line = f"INTERRUPTED ({chosen.profile}): nothing judged"
     else:
-        verdicts = budgets.evaluate(stats, chosen)
+        verdicts = budgets.evaluate(stats, chosen, figures.budget_figures() if figures else None)
+        if figures is not None:
+            _print_figures(figures)
         broken = [v for v in verdicts if not v.ok]
         print(f"\nBudgets ({chosen.profile}, {options.budgets}):")
         for verdict in verdicts:
@@ -269,8 +291,67 @@ def check_budgets(environment: Environment, **_: Any) -> None:
             arrival_rate=_arrival_rate(_run["timeline"], shape),
         )
         document = report.verdict_document(facts, verdicts, stats, exceptions, code)
+        if figures is not None:
+            document["pumping"] = figures.document()
         report.write(out, document, _run["timeline"], chosen)
         print(f"verdict: {out / report.VERDICT_FILE}, summary: {out / report.SUMMARY_FILE}")
+
+
+def _rfc3339(epoch: float) -> str:
+    milliseconds = int(epoch % 1 * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{milliseconds:03d}Z"
+
+
+def _print_figures(figures: pumping.PumpingFigures) -> None:
+    document = figures.document()
+    bot, people = document["bot"], document["legitimate"]
+    print(
+        f"\nPumping: the bot asked {bot['requests']} codes to {bot['range']}…; the gateway holds "
+        f"{bot['messages_at_gateway']} to that range (Okta said {bot['okta_said_sent_by_hook']} "
+        f"sent by the hook; refused by {bot['refused_by_control'] or 'nothing'}; Okta's own "
+        f"provider sent {bot['sent_by_okta_fallback']}). People: {people['sign_ins']} sign-ins, "
+        f"{people['delivered']} codes delivered, {people['verified']} verified."
+    )
+    for reason, seen in document["connector_log"].items():
+        print(
+            f"  connector log, bot's prefix: {reason} x{seen['count']} "
+            f"(first {seen['first_s']} s, last {seen['last_s']} s into the run)"
+        )
+
+
+def _pumping_figures(options: Any) -> pumping.PumpingFigures:
+    """The pumping shape's figures: the gateway's count from the Mobile Report, the users'
+    tallies (the workers' summed in), and the connector's log when it is given."""
+    bot_at_gateway = gateway_messages = None
+    if options.ezitxt_url:
+        since_text = _rfc3339(_run.get("started_epoch", 0.0) - 1)  # a second early: clocks
+
+        def page(number: int) -> dict[str, Any]:
+            found = requests.get(
+                f"{options.ezitxt_url}/api/reports/mobile",
+                params={
+                    "from": since_text,
+                    "page": str(number),
+                    "pageSize": str(pumping.REPORT_PAGE_SIZE),
+                },
+                timeout=CONTROL_TIMEOUT_S,
+            )
+            found.raise_for_status()
+            document: dict[str, Any] = found.json()
+            return document
+
+        try:
+            bot_at_gateway, gateway_messages = pumping.count_bot_messages(page)
+        except (requests.RequestException, ValueError) as exc:
+            log.error("the Mobile Report could not be read: %s", type(exc).__name__)
+    fired: dict[str, pumping.Fired] = {}
+    if options.connector_log:
+        try:
+            with Path(options.connector_log).open("rb") as lines:
+                fired = pumping.controls_fired(lines, _run.get("started_epoch", 0.0))
+        except OSError as exc:
+            log.error("the connector's log could not be read: %s", type(exc).__name__)
+    return pumping.PumpingFigures(dict(tally), bot_at_gateway, gateway_messages, fired)
 
 
 @events.quit.add_listener

@@ -6,6 +6,9 @@ and DESIGN.md's outcome table (``expect.py``). ``SignInUser`` is a person signin
 mock Okta: Okta runs the flow (which calls the connector), the user reads the OTP off the mock
 handset and verifies it, so the load covers Okta → connector → gateway → handset.
 
+``LegitimateSignIn`` and ``PumpingBot`` run in the ``pumping`` shape alone
+(``pumping_users.py``): each stage of a shape names the classes it runs (``stages.py``).
+
 Run it through ``python -m loadtests.run`` (starts and wires the stack, or ``--target`` a
 connector elsewhere); by hand: ``locust -f loadtests/locustfile.py --host <connector> --okta-url …
 --ezitxt-url … --shape smoke`` with ``EZITXT_LOAD_AUTH_SECRET`` and ``EZITXT_LOAD_OKTA_TOKEN``
@@ -16,11 +19,6 @@ Nothing here prints an OTP, a message, a credential or a full phone number.
 from __future__ import annotations
 
 import random
-import re
-import time
-import uuid
-from typing import Any
-from urllib.parse import quote
 
 from gevent.pool import Group  # type: ignore[import-untyped]
 from locust import FastHttpUser, task
@@ -28,34 +26,18 @@ from locust.exception import StopUser
 
 from loadtests import listeners  # noqa: F401  (registers the options, fault and budget check)
 from loadtests.expect import FAULTS, AnswerChecker
+from loadtests.pumping_users import LegitimateSignIn, PumpingBot
 from loadtests.shapes import ArrivalShape, poisson_arrivals
+from loadtests.sign_in import OKTA_TIMEOUT_S, REQUEST_NAMES, SignInSteps, new_login, no_answer
 from loadtests.stages import HOOK_USER_RATE, HOOK_WEIGHT, SIGN_IN_USER_RATE, SIGN_IN_WEIGHT
 from loadtests.telephony import REQUEST_TYPES, RequestFactory, au_mobile, nz_mobile
 
-__all__ = ["ArrivalShape", "OktaHookCaller", "SignInUser"]
+__all__ = ["ArrivalShape", "LegitimateSignIn", "OktaHookCaller", "PumpingBot", "SignInUser"]
 
 HOOK_PATH = "/okta/telephony"
-OKTA_TIMEOUT_S = 3.0  # Okta gives up on a hook after 3 s; so does this caller
-FIRST_LOOK_S = 0.5  # a message reaches the handset ~0.7 s after it is sent (mock EZITXT)
-POLL_S = 0.2
-HANDSET_WAIT_S = 6.0  # from the flow's answer: PENDING under a stalled gateway lands ~3.7 s on
-OTP = re.compile(r"(?<!\d)\d{4,10}(?!\d)")
-# The mocks run uvicorn, which closes a connection idle for 5 s; a client reusing it right then
-# can lose its request (the server's close and the request cross). Sign-in users talk to the
-# mocks' control planes, not to the system under test, so they act as a well-configured client
-# does (idle expiry below the server's, DESIGN.md decision 10). OktaHookCaller does not: how
-# Okta's own client treats idle connections is not documented, so the connector must cope.
-CLIENT_IDLE_S = 4.0
 # Sign-ins of one person before the next person takes over the Locust user: within the
 # connector's per-number (5) and per-user (10) limits of 15 minutes, with room for a retry.
 SIGN_INS_PER_PERSON = 3
-
-
-def no_answer(error: BaseException | None) -> str:
-    if isinstance(error, TimeoutError) or "timeout" in type(error).__name__.lower():
-        return f"nothing within Okta's {OKTA_TIMEOUT_S:g} s"
-    # e.g. HTTPConnectionClosed: the server closed a kept-alive connection as it was reused
-    return type(error).__name__ if error is not None else "unknown error"
 
 
 class OktaHookCaller(FastHttpUser):
@@ -117,13 +99,15 @@ class OktaHookCaller(FastHttpUser):
                 response.success()
 
 
-class SignInUser(FastHttpUser):
-    """A person signing in: one sign-in at a time (a person waits for the SMS), a new one every
-    ``1 / SIGN_IN_USER_RATE`` s on average."""
+class SignInUser(SignInSteps, FastHttpUser):
+    """A stream of people signing in: one sign-in at a time (a person waits for the SMS), a new
+    one every ``1 / SIGN_IN_USER_RATE`` s on average, each person signing in
+    ``SIGN_INS_PER_PERSON`` times before the next one takes over."""
 
     weight = SIGN_IN_WEIGHT
     arrival_rate = SIGN_IN_USER_RATE
-    request_names = ("okta: create user", "okta: flow", "ezitxt: handset", "okta: verify")
+    request_names = REQUEST_NAMES
+    needs_mocks = True  # mock Okta's flows and the EZITXT handsets (--okta-url, --ezitxt-url)
     wait_time = poisson_arrivals(SIGN_IN_USER_RATE)
     network_timeout = OKTA_TIMEOUT_S + 1  # mock Okta's own answer waits on the hook's 3 s
     connection_timeout = OKTA_TIMEOUT_S
@@ -142,94 +126,24 @@ class SignInUser(FastHttpUser):
         person signs in a few times (``SIGN_INS_PER_PERSON``), then the next one does, as real
         traffic spreads over many numbers, users and prefixes; one person signing in every 4 s
         for minutes would be a script the connector's velocity limits rightly refuse."""
-        options = self.environment.parsed_options
         self.sign_ins = 0
         rng = random.Random()
         self.phone = nz_mobile(rng) if rng.random() < 0.7 else au_mobile(rng)
-        login = f"load-{uuid.uuid4().hex[:16]}@example.co.nz"
-        profile = {"firstName": "Load", "lastName": "Tester", "email": login, "login": login}
-        with self.client.post(
-            f"{self.okta}/api/v1/users?activate=true",
-            json={"profile": {**profile, "mobilePhone": self.phone}},
-            headers={"Authorization": f"SSWS {options.okta_api_token}"},
-            name="okta: create user",
-            catch_response=True,
-        ) as response:
-            if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code}")
-                raise StopUser()
-            self.login = login
+        login = new_login()
+        if not self.create_user(login, self.phone):
+            raise StopUser()
+        self.login = login
 
     @task
     def sign_in(self) -> None:
-        now = time.monotonic()
-        if now - getattr(self, "_last_task", now) > CLIENT_IDLE_S:
-            self.client.client.clientpool.close()  # new connections, made on first use
-        self._last_task = now
+        self.drop_idle_connections()
         if self.sign_ins >= SIGN_INS_PER_PERSON:
             self._new_person()
         self.sign_ins += 1
         request_type = random.choices(self.types, self.weights)[0]
-        with self.client.post(
-            f"{self.okta}/_mock/flows",
-            json={"user": self.login, "requestType": request_type, "channel": "SMS"},
-            name="okta: flow",
-            catch_response=True,
-        ) as response:
-            flow = self._flow(response)
+        flow = self.start_flow(self.login, request_type)
         if flow is None:
             return
-        otp = self._read_handset(flow["eventId"])
-        if otp is None:
-            return
-        with self.client.post(
-            f"{self.okta}/_mock/flows/{flow['id']}/verify",
-            json={"otp": otp},
-            name="okta: verify",
-            catch_response=True,
-        ) as response:
-            result = response.json().get("result") if response.status_code == 200 else None
-            if result == "SUCCESS":
-                response.success()
-            else:
-                response.failure(f"HTTP {response.status_code}, result {result}")
-
-    def _flow(self, response: Any) -> dict[str, Any] | None:
-        if response.status_code == 0:
-            response.failure(f"no answer: {no_answer(response.error)}")
-            return None
-        if response.status_code != 200:
-            response.failure(f"HTTP {response.status_code}")
-            return None
-        flow: dict[str, Any] = response.json()
-        problem = self.checker.flow(flow)
-        if problem:
-            response.failure(problem)
-            return None
-        response.success()
-        return flow
-
-    def _read_handset(self, event_id: str) -> str | None:
-        """The OTP of this flow's message (matched by its reference, the eventId), polled from
-        the handset until it is received."""
-        url = f"{self.ezitxt}/_mock/handsets/{quote(self.phone, safe='')}/messages?limit=10"
-        deadline = time.monotonic() + HANDSET_WAIT_S
-        time.sleep(FIRST_LOOK_S)  # gevent's sleep: other users run meanwhile
-        while True:
-            with self.client.get(url, name="ezitxt: handset", catch_response=True) as response:
-                if response.status_code != 200:
-                    response.failure(f"HTTP {response.status_code}")
-                    return None
-                for message in response.json()["messages"]:
-                    if message.get("reference") == event_id:
-                        found = OTP.search(message.get("content", ""))
-                        if found is None:
-                            response.failure("message on the handset holds no code")
-                            return None
-                        response.success()
-                        return found.group(0)
-                if time.monotonic() > deadline:
-                    response.failure(f"OTP not on the handset {HANDSET_WAIT_S:g} s after the flow")
-                    return None
-                response.success()
-            time.sleep(POLL_S)
+        otp = self.read_handset(flow["eventId"])
+        if otp is not None:
+            self.verify(flow["id"], otp)

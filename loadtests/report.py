@@ -1,7 +1,9 @@
 """What a run leaves beside Locust's report: ``verdict.json`` (shape, fault, each budget with its
 measured figure and pass or fail), ``timeline.csv`` (per-second p50/p95/p99 from the first
 second, ``timeline.py``), ``latency.png`` (those percentiles over time with the budget lines,
-drawn with matplotlib) and ``summary.html`` (all of it on one page, the plot embedded).
+drawn with matplotlib) and ``summary.html`` (all of it on one page, the plot embedded). A
+pumping run adds its figures (``pumping.py``): verdict.json's ``pumping`` and a section of the
+summary.
 
 No Locust here: the listener hands in plain figures, and the tests call it directly.
 """
@@ -12,12 +14,13 @@ import base64
 import csv
 import html
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtests.budgets import AGGREGATED, Budgets, RequestStats, Verdict
+from loadtests.budgets import AGGREGATED, FIGURES, Budgets, RequestStats, Verdict
 from loadtests.stages import Shape
 from loadtests.timeline import Timeline
 
@@ -82,7 +85,7 @@ def verdict_document(
                 "name": v.name,
                 "metric": v.metric,
                 "limit": v.limit,
-                "measured": v.actual,
+                "measured": None if math.isnan(v.actual) else v.actual,  # None: not measured
                 "pass": v.ok,
                 "message": v.message,
             }
@@ -191,7 +194,7 @@ def summary_page(document: dict[str, Any], plot_path: Path) -> str:
     }[verdict]
     rows = "".join(
         f"<tr class={'pass' if b['pass'] else 'fail'}><td>{e(b['name'])}</td>"
-        f"<td>{e(b['metric'])}</td><td>{_figure(b['metric'], b['limit'])}</td>"
+        f"<td>{e(b['metric'])}</td><td>{_bound(b['metric'], b['limit'])}</td>"
         f"<td>{_figure(b['metric'], b['measured'])}</td>"
         f"<td>{'pass' if b['pass'] else 'FAIL'}</td></tr>"
         for b in document["budgets"]
@@ -207,6 +210,7 @@ def summary_page(document: dict[str, Any], plot_path: Path) -> str:
     reached = f"{rate:.0f}/s" if rate is not None else "not measured"
     if rate is not None and verdict == "interrupted":
         reached += " (until it was interrupted)"
+    pumping = _pumping_section(document.get("pumping"))
     budgets_table = (
         "<p>Interrupted before the shape ended: no budget was judged.</p>"
         if verdict == "interrupted"
@@ -239,6 +243,7 @@ peak {shape["peak_rate"]:g} arrivals/s</td></tr>
 </table>
 <h2>Budgets</h2>
 {budgets_table}
+{pumping}
 <h2>Latency over time</h2>
 <p>p50, p95 and p99 of the 5 s before each second, from the first second (dashed: the budgets;
 dotted: the max budget; grey: requests a second). Locust's report samples every second too, from
@@ -253,7 +258,63 @@ dotted: the max budget; grey: requests a second). Locust's report samples every 
 """
 
 
-def _figure(metric: str, value: float) -> str:
+def _pumping_section(figures: dict[str, Any] | None) -> str:
+    """The pumping run's figures: the bot against the gateway's record, the people, and which
+    of the connector's controls fired when (its log)."""
+    if not figures:
+        return ""
+    e = html.escape
+    bot, people = figures["bot"], figures["legitimate"]
+    refused = ", ".join(f"{e(k)} {n}" for k, n in bot["refused_by_control"].items()) or "none"
+    ratio = people["delivered_ratio"]
+    fired = "".join(
+        f"<tr><td>{e(reason)}</td><td>{seen['count']}</td><td>{_seconds(seen['first_s'])}</td>"
+        f"<td>{_seconds(seen['last_s'])}</td></tr>"
+        for reason, seen in figures["connector_log"].items()
+    )
+    log_table = (
+        "<table><tr><th>connector outcome / event for the bot's prefix</th><th>times</th>"
+        f"<th>first</th><th>last</th></tr>{fired}</table>"
+        if fired
+        else "<p>The connector's log was not read, or named the bot's prefix nowhere.</p>"
+    )
+    return f"""<h2>Toll fraud: the bot and the people</h2>
+<table>
+<tr><th>bot's range</th><td>{e(bot["range"])}… ({e(bot["request_type"])}, a fresh user and
+number each request, never verified)</td></tr>
+<tr><th>bot's code requests</th><td>{bot["requests"]}</td></tr>
+<tr><th>bot messages at the gateway (Mobile Report)</th><td>{_count(bot["messages_at_gateway"])}
+</td></tr>
+<tr><th>Okta said sent by the hook</th><td>{bot["okta_said_sent_by_hook"]}</td></tr>
+<tr><th>refused by the connector's controls</th><td>{refused}</td></tr>
+<tr><th>then sent by Okta's own (rate-limited) provider</th>
+<td>{bot["sent_by_okta_fallback"]}</td></tr>
+<tr><th>legitimate sign-ins</th><td>{people["sign_ins"]}</td></tr>
+<tr><th>codes delivered to them (EZITXT handset)</th><td>{people["delivered"]}
+({"n/a" if ratio is None else f"{ratio:.2%}"})</td></tr>
+<tr><th>codes they verified</th><td>{people["verified"]}</td></tr>
+</table>
+{log_table}"""
+
+
+def _bound(metric: str, limit: float) -> str:
+    shown = _figure(metric, limit)
+    return f"{FIGURES[metric][0]} {shown}" if metric in FIGURES else shown
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f} s"
+
+
+def _count(value: int | None) -> str:
+    return "not measured" if value is None else str(value)
+
+
+def _figure(metric: str, value: float | None) -> str:
+    if value is None:
+        return "not measured"
+    if metric in FIGURES:
+        return f"{value:.2%}" if FIGURES[metric][2] == "ratio" else f"{value:.0f}"
     if metric == "fail_ratio":
         return f"{value:.2%}"
     if metric == "requests":

@@ -143,6 +143,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--fault needs the stack's mock EZITXT: not with --target")
     if args.target and not args.secret:
         parser.error(f"--target needs --secret or ${SECRET_ENV}")
+    if args.target and HOOK_CALLERS not in SHAPES[args.shape].class_names:
+        parser.error(
+            f"--shape {args.shape} needs the stack's mock Okta and EZITXT: not with --target"
+        )
     return args
 
 
@@ -182,6 +186,8 @@ def locust_commands(
         run += ["--duration", str(args.duration)]
     if args.budgets:
         run += ["--budgets", str(args.budgets)]
+    if target.get("connector_log"):
+        run += ["--connector-log", target["connector_log"]]
     classes = [HOOK_CALLERS] if args.target else []
     if args.workers <= 0:
         return [*locust, *run, *classes], []
@@ -326,9 +332,18 @@ def run_stack(args: argparse.Namespace, out: Path) -> int:
           f"mock Okta {stack.urls.okta}", flush=True)  # fmt: skip
     stack.start()
     try:
-        wired = wire(stack.urls.ezitxt, stack.urls.okta, stack.api_token, say=say)
+        # The connector's event hook too: mock Okta delivers the codes people enter, the
+        # conversion feedback the pumping shape's bot is judged by.
+        wired = wire(
+            stack.urls.ezitxt,
+            stack.urls.okta,
+            stack.api_token,
+            say=say,
+            event_hook=stack.event_hook_setup(),
+        )
         target = {"connector": stack.urls.connector, "okta": stack.urls.okta}
         target.update(ezitxt=stack.urls.ezitxt, auth_field=wired.auth_field)
+        target["connector_log"] = str(workdir / "logs" / "connector.log")
         env = {**os.environ, SECRET_ENV: wired.auth_secret}
         env["EZITXT_LOAD_OKTA_TOKEN"] = stack.api_token
         code = run_locust(args, target, env, out)

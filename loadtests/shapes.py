@@ -1,5 +1,6 @@
-"""Locust's side of the load shapes (smoke, steady, storm: ``stages.py``): a ``LoadTestShape``
-that follows the chosen shape's arrival rate, and the Poisson pacing each user arrives with.
+"""Locust's side of the load shapes (smoke, steady, storm, pumping: ``stages.py``): a
+``LoadTestShape`` that follows the chosen shape's arrival rate with the user classes its stage
+runs, and the Poisson pacing each user arrives with.
 
 One shape class, told which shape by ``--shape`` (scaled by ``--rate`` or ``--shape-users`` and
 ``--duration``): Locust runs the first shape class it finds, and the options reach it on the
@@ -30,30 +31,42 @@ def per_user_rate(user_classes: Sequence[Any]) -> float:
     return sum(w * r for w, r in zip(weights, rates, strict=True)) / sum(weights)
 
 
+def running(user_classes: Sequence[Any], names: Sequence[str]) -> list[Any]:
+    """The classes among ``user_classes`` (those the locustfile has, or the command line named)
+    that ``names`` asks for."""
+    return [cls for cls in user_classes if cls.__name__ in names]
+
+
 def chosen_shape(options: Any, user_classes: Sequence[Any]) -> Shape:
-    """The shape ``--shape`` names, scaled by ``--rate``/``--shape-users`` and ``--duration``."""
+    """The shape ``--shape`` names, scaled by ``--rate``/``--shape-users`` and ``--duration``;
+    users for a rate from the weights and rates of its classes, of those ``user_classes`` has."""
     base = SHAPES[getattr(options, "shape", None) or "smoke"]
     return base.scaled(
         rate=getattr(options, "rate", 0) or None,
         users=getattr(options, "shape_users", 0) or None,
         seconds=getattr(options, "duration", 0) or None,
-        user_rate=per_user_rate(user_classes),
+        user_rate=per_user_rate(running(user_classes, base.class_names)),
     )
 
 
 class ArrivalShape(LoadTestShape):
-    """Users for the shape's arrival rate (``stages.users_for``); ramps by spawn rate."""
+    """Users for the shape's arrival rate (``stages.users_for``), of the classes its stage runs;
+    ramps by spawn rate."""
 
     def shape(self) -> Shape:
         environment = self.runner.environment if self.runner else None
         options = environment.parsed_options if environment else None
         return chosen_shape(options, environment.user_classes if environment else [])
 
-    def tick(self) -> tuple[int, float] | None:
-        step = self.shape().at(self.get_run_time())  # type: ignore[no-untyped-call]
+    def tick(self) -> tuple[int, float, list[Any]] | None:
+        shape = self.shape()
+        elapsed = self.get_run_time()  # type: ignore[no-untyped-call]
+        step = shape.at(elapsed)
         if step is None:
             progress["ended"] = True
-        return step
+            return None
+        available = self.runner.environment.user_classes if self.runner else []
+        return (*step, running(available, shape.classes_at(elapsed)))
 
 
 def poisson_arrivals(rate: float, max_lag_s: float = 5.0) -> Callable[[Any], float]:

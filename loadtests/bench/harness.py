@@ -92,6 +92,28 @@ def uvicorn_server(
     """``factory`` (``module:function``) served as the connector is in production (uvicorn,
     uvloop, the guarded httptools protocol) or by another ``server`` of ``SERVERS``; yields the
     base URL once the port accepts connections, stops the process afterwards."""
+    with uvicorn_process(factory, workers=workers, env=env, cpu=cpu, server=server) as (url, _):
+        yield url
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (``/proc/<pid>/stat``): what a run
+    cost it, whatever else the machine was doing meanwhile."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def uvicorn_process(
+    factory: str,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    cpu: str = SERVER_CPU,
+    server: str = "guarded",
+) -> Iterator[tuple[str, int]]:
+    """``uvicorn_server``, yielding the server's PID too (``taskset`` execs it: with one
+    worker, that process serves the calls), for ``cpu_seconds``."""
     port = free_port()
     command = server_command(server, factory, port, workers)
     cpus = cpu if workers == 1 else ",".join(str(c) for c in range(os.cpu_count() or 1))
@@ -103,7 +125,7 @@ def uvicorn_server(
     )
     try:
         wait_for_port(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         try:

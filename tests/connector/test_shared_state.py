@@ -18,7 +18,7 @@ from connector.hook import Handled, HookCall, TelephonyHook
 from connector.redis_replays import PREFIX, RedisReplayStore
 from connector.redis_velocity import PREFIX as VELOCITY_PREFIX
 from connector.replays import Held, Owned, Stamp
-from connector.state import SharedState, mask_url
+from connector.state import SharedState, StateUnavailable, mask_url
 from tests.connector import payloads
 from tests.connector.fakes import FakeGateway
 from tests.connector.stores import Stores
@@ -230,3 +230,89 @@ def test_the_redis_password_is_masked_in_every_log_line(
     (line,) = [r for r in caplog.records if r.getMessage() == "state_unavailable"]
     assert line.fields["redis_url"] == "redis://ezitxt:***@127.0.0.1:1/0"  # type: ignore[attr-defined]
     assert "hunter2" not in caplog.text
+
+
+def test_a_redis_restarted_while_idle_costs_no_call_its_de_duplication(
+    own_redis: RedisServer,
+) -> None:
+    """The connections held for the pipelines are checked before each batch, as the pool
+    checks its own: one that Redis closed while idle is replaced, not failed on."""
+    gateway = FakeGateway()
+    stores = Stores(own_redis.url)
+
+    async def main() -> list[Handled]:
+        hook = stores.hook(gateway)
+        await asyncio.gather(*(call(hook, payloads.body()) for _ in range(10)))
+        await hook.replays.drain()  # type: ignore[attr-defined]
+        own_redis.stop()  # no call meanwhile: nothing has failed yet
+        own_redis.start()
+        await asyncio.sleep(0.05)  # the event loop sees the old connections closed
+        body = payloads.body()
+        return [
+            handled for handled, _ in await asyncio.gather(*(call(hook, body) for _ in range(5)))
+        ]
+
+    after = stores.run(main())
+    assert not any(h.trip is not None and h.trip.state_unavailable for h in after)
+    assert sorted(h.answer.outcome for h in after) == ["replayed"] * 4 + ["sent"]
+    assert len(gateway.calls) == 11
+
+
+def test_an_error_reply_fails_its_own_command_only(own_redis: RedisServer) -> None:
+    """Commands of one event-loop turn share a pipeline; an error reply (here a wrong type)
+    is its caller's ``StateUnavailable``, the other replies are read and handed over."""
+
+    async def main() -> list[object]:
+        state = SharedState(own_redis.url)
+        state.open()
+        try:
+            await state.client.hset(b"ezitxt-okta:test:hash", b"field", b"value")
+            return list(
+                await asyncio.gather(
+                    state.command("first", "SET", b"ezitxt-okta:test:a", b"1", "PX", 60_000),
+                    state.command("wrong_type", "GET", b"ezitxt-okta:test:hash"),
+                    state.command("third", "GET", b"ezitxt-okta:test:a"),
+                    return_exceptions=True,
+                )
+            )
+        finally:
+            await state.close()
+
+    first, wrong, third = asyncio.run(main())
+    assert first == b"OK" and third == b"1"
+    assert isinstance(wrong, StateUnavailable) and wrong.operation == "wrong_type"
+    assert wrong.cause == "ResponseError"
+
+
+def test_several_commands_for_one_wait_reply_in_order_or_fail_together(
+    own_redis: RedisServer,
+) -> None:
+    """``SharedState.commands``: a call's commands in one pipeline (velocity counters and the
+    claim, say), their replies in order; an error reply among them fails the call."""
+    counter = b"ezitxt-okta:test:counter"
+
+    async def main() -> tuple[list[object], int, object]:
+        state = SharedState(own_redis.url, pause_s=0.0)
+        state.open()
+        try:
+            await state.client.hset(b"ezitxt-okta:test:hash", b"field", b"value")
+            replies = await state.commands(
+                "velocity",
+                ("INCR", counter),
+                ("PEXPIRE", counter, 60_000, "NX"),
+                ("INCR", counter),
+                ("PEXPIRE", counter, 60_000, "NX"),  # the TTL set once, by the first
+            )
+            ttl_ms = await state.client.pttl(counter)
+            try:
+                await state.commands("mixed", ("INCR", counter), ("GET", b"ezitxt-okta:test:hash"))
+            except StateUnavailable as exc:
+                return replies, ttl_ms, exc
+            return replies, ttl_ms, None
+        finally:
+            await state.close()
+
+    replies, ttl_ms, failure = asyncio.run(main())
+    assert replies == [1, 1, 2, 0]
+    assert 55_000 < ttl_ms <= 60_000
+    assert isinstance(failure, StateUnavailable) and failure.operation == "mixed"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import pytest
 
-from loadtests import budgets
+from connector.conversion_settings import ConversionSettings
+from connector.settings import Settings
+from loadtests import budgets, pumping
 from loadtests.budgets import RequestStats
 from loadtests.expect import FAULTS
 from loadtests.stages import SHAPES
@@ -138,3 +142,109 @@ def test_the_shipped_steady_budget_is_the_issue_s() -> None:
     steady = budgets.load("steady")
     assert steady.limits_for("hook: sms")["p99_ms"] == 250
     assert steady.limits_for("hook: voice")["p99_ms"] == 250
+
+
+FIGURES = """
+[shape.pumping."*"]
+max_ms = 2500
+
+[figures.pumping]
+bot_messages_at_gateway = 25
+legitimate_delivered = 0.995
+"""
+
+
+@pytest.fixture
+def pumping_budgets(tmp_path: Path) -> budgets.Budgets:
+    path = tmp_path / "budgets.toml"
+    path.write_text(FIGURES)
+    return budgets.load("pumping", path=path)
+
+
+def figure_verdicts(chosen: budgets.Budgets, **measured: float) -> dict[str, budgets.Verdict]:
+    verdicts = budgets.evaluate([stats("Aggregated")], chosen, measured)
+    return {v.metric: v for v in verdicts if v.metric in budgets.FIGURES}
+
+
+def test_run_figures_are_held_to_their_bound_in_their_direction(
+    pumping_budgets: budgets.Budgets,
+) -> None:
+    held = figure_verdicts(pumping_budgets, bot_messages_at_gateway=25, legitimate_delivered=0.995)
+    assert all(v.ok for v in held.values())
+    assert held["bot_messages_at_gateway"].message == (
+        "pumping: bot messages at the gateway 25, within the budget of at most 25"
+    )
+    broken = figure_verdicts(
+        pumping_budgets, bot_messages_at_gateway=31, legitimate_delivered=0.992
+    )
+    assert not any(v.ok for v in broken.values())
+    assert broken["bot_messages_at_gateway"].message == (
+        "pumping: bot messages at the gateway 31, over the budget of at most 25 (by 6)"
+    )
+    assert broken["legitimate_delivered"].message == (
+        "pumping: legitimate sign-ins delivered 99.20%, under the budget of at least 99.50% "
+        "(by 0.30 points)"
+    )
+
+
+def test_a_figure_the_run_could_not_measure_breaks_its_budget(
+    pumping_budgets: budgets.Budgets,
+) -> None:
+    verdicts = figure_verdicts(pumping_budgets, legitimate_delivered=1.0)  # no Mobile Report count
+    assert verdicts["legitimate_delivered"].ok
+    unmeasured = verdicts["bot_messages_at_gateway"]
+    assert not unmeasured.ok and math.isnan(unmeasured.actual)
+    assert "not measured" in unmeasured.message and "at most 25" in unmeasured.message
+    assert not figure_verdicts(pumping_budgets, bot_messages_at_gateway=math.nan)[
+        "bot_messages_at_gateway"
+    ].ok
+
+
+@pytest.mark.parametrize(
+    ("table", "complaint"),
+    [
+        ("bots = 3", "unknown figures ['bots']"),
+        ("legitimate_delivered = 99.5", "a ratio, 0..1"),
+        ("bot_messages_at_gateway = -1", "expected a number >= 0"),
+        ('bot_messages_at_gateway = "few"', "expected a number >= 0"),
+    ],
+)
+def test_a_wrong_figure_budget_is_refused(tmp_path: Path, table: str, complaint: str) -> None:
+    path = tmp_path / "budgets.toml"
+    path.write_text(f'[shape.pumping."*"]\nmax_ms = 1\n[figures.pumping]\n{table}\n')
+    with pytest.raises(ValueError, match=re.escape(complaint)):
+        budgets.load("pumping", path=path)
+
+
+def test_the_shipped_pumping_budgets_are_the_issue_s() -> None:
+    chosen = budgets.load("pumping")
+    assert chosen.figures == {"bot_messages_at_gateway": 25, "legitimate_delivered": 0.995}
+    # The latency budgets of the other shapes, unchanged: every answer inside 2.5 s, sign-ins as
+    # steady's, the bot's flows too.
+    steady = budgets.load("steady")
+    assert chosen.limits_for("Aggregated")["max_ms"] == 2500
+    for metric in ("p50_ms", "p95_ms", "p99_ms"):
+        assert chosen.limits_for("okta: flow")[metric] == steady.limits_for("okta: flow")[metric]
+    assert (
+        chosen.limits_for("okta: verify")["p99_ms"] == steady.limits_for("okta: verify")["p99_ms"]
+    )
+    assert chosen.limits_for("bot: flow")["p99_ms"] == steady.limits_for("okta: flow")["p99_ms"]
+    # No failure budget stricter than the delivered figure on what it measures.
+    undelivered = 1 - chosen.figures["legitimate_delivered"]
+    for name in ("okta: flow", "ezitxt: handset"):
+        assert chosen.limits_for(name)["fail_ratio"] == pytest.approx(undelivered)
+    assert budgets.load("steady").figures == {}
+
+
+def test_the_bot_budget_is_derived_from_the_controls_defaults() -> None:
+    """At most the sends conversion feedback needs before it can judge a prefix (the per-prefix
+    velocity limit is higher), plus the requests in flight as the block starts."""
+    conversion = ConversionSettings.model_fields
+    min_sends = conversion["conversion_min_sends"].default
+    assert conversion["conversion_threshold"].default == 0.2 and min_sends == 20
+    velocity = Settings.model_fields
+    prefix_limit = min(velocity["limit_prefix_hour"].default, velocity["limit_prefix_day"].default)
+    first_to_stop_the_bot = min(prefix_limit, min_sends)
+    assert first_to_stop_the_bot == min_sends  # the per-prefix limit (100 an hour) is higher
+    budget = budgets.load("pumping").figures["bot_messages_at_gateway"]
+    assert budget == first_to_stop_the_bot + pumping.IN_FLIGHT_MARGIN == 25

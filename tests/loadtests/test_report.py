@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests import budgets, report
+from loadtests import budgets, pumping, report
 from loadtests.budgets import RequestStats
 from loadtests.stages import HOOK_USER_RATE, SHAPES, USER_RATE, users_for
 from loadtests.timeline import WINDOW_S, Snapshot, Timeline, percentile
@@ -142,3 +142,56 @@ def test_rate_users_and_duration_scale_the_shape_alike() -> None:
     hook_only = SHAPES["steady"].scaled(rate=50, user_rate=HOOK_USER_RATE)
     assert hook_only.peak_users == 50 != users_for(50)  # one call a second per hook caller
     assert hook_only.at(30) == (50, 1.0)
+
+
+def test_a_pumping_run_states_both_figures_in_verdict_json_and_the_summary(
+    tmp_path: Path,
+) -> None:
+    chosen = budgets.load("pumping").restricted_to({"okta: flow"})
+    tally = {
+        pumping.LEGIT_STARTED: 400,
+        pumping.LEGIT_DELIVERED: 399,
+        pumping.LEGIT_VERIFIED: 399,
+        pumping.BOT_REQUESTS: 260,
+        pumping.BOT_HOOK_SENT: 31,
+        pumping.BOT_REFUSED + "prefix_blocked": 229,
+        pumping.BOT_FALLBACK_SENT: 10,
+    }
+    fired = {"prefix_blocked": pumping.Fired(229, 22.4, 79.8)}
+    figures = pumping.PumpingFigures(tally, bot_at_gateway=31, gateway_messages=430, fired=fired)
+    stats = [RequestStats("okta: flow", 400, 1, 10, 150, 180, 190), *seen(p99=40)]
+    verdicts = budgets.evaluate(stats, chosen, figures.budget_figures())
+    document = report.verdict_document(facts(), verdicts, stats, 0, exit_code=1)
+    document["pumping"] = figures.document()
+    report.write(tmp_path, document, a_timeline(), chosen)
+
+    written = json.loads((tmp_path / "verdict.json").read_text())
+    by_metric = {b["metric"]: b for b in written["budgets"]}
+    gateway = by_metric["bot_messages_at_gateway"]
+    assert (gateway["limit"], gateway["measured"], gateway["pass"]) == (25, 31, False)
+    delivered = by_metric["legitimate_delivered"]
+    assert delivered["measured"] == pytest.approx(0.9975) and delivered["pass"]
+    assert written["pumping"]["bot"]["refused_by_control"] == {"prefix_blocked": 229}
+    assert written["pumping"]["connector_log"]["prefix_blocked"]["first_s"] == 22.4
+    page = (tmp_path / "summary.html").read_text()
+    assert (
+        "<td>bot messages at the gateway</td><td>bot_messages_at_gateway</td>"
+        "<td>at most 25</td><td>31</td><td>FAIL</td>"
+    ) in page
+    assert "<td>at least 99.50%</td><td>99.75%</td><td>pass</td>" in page
+    assert "Toll fraud: the bot and the people" in page and "+64282500" in page
+    assert "<td>prefix_blocked</td><td>229</td><td>22.4 s</td><td>79.8 s</td>" in page
+
+
+def test_a_figure_not_measured_is_written_as_none_not_nan(tmp_path: Path) -> None:
+    chosen = budgets.load("pumping").restricted_to(set())
+    figures = pumping.PumpingFigures({}, bot_at_gateway=None, gateway_messages=None)
+    verdicts = budgets.evaluate(seen(p99=40), chosen, figures.budget_figures())
+    document = report.verdict_document(facts(), verdicts, seen(p99=40), 0, exit_code=1)
+    document["pumping"] = figures.document()
+    report.write(tmp_path, document, a_timeline(), chosen)
+    text = (tmp_path / "verdict.json").read_text()
+    assert "NaN" not in text  # strict JSON readers refuse it
+    measured = {b["metric"]: b["measured"] for b in json.loads(text)["budgets"]}
+    assert measured["bot_messages_at_gateway"] is None
+    assert "not measured" in (tmp_path / "summary.html").read_text()

@@ -57,3 +57,22 @@ def test_a_target_run_calls_the_connector_alone_with_the_shape_scaled(tmp_path: 
     assert "Basic x" not in " ".join(master)  # the secret goes through the environment
     shape = run.chosen_shape(args)
     assert (shape.peak_rate, shape.seconds, shape.peak_users) == (50, 30, 50)
+
+
+def test_the_pumping_shape_needs_the_stack(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        run.parse_args(["--shape", "pumping", "--target", "https://x.example", "--secret", "B x"])
+    assert "needs the stack's mock Okta and EZITXT" in capsys.readouterr().err
+
+
+def test_a_stack_run_hands_locust_the_connector_s_log(tmp_path: Path) -> None:
+    args = run.parse_args(["--shape", "pumping"])
+    target = {"connector": "http://127.0.0.1:1", "okta": "http://127.0.0.1:3"}
+    target |= {"ezitxt": "http://127.0.0.1:2", "auth_field": "Authorization"}
+    target["connector_log"] = str(tmp_path / "stack" / "logs" / "connector.log")
+    master, workers = run.locust_commands(args, target, tmp_path)
+    assert master[master.index("--connector-log") + 1] == target["connector_log"]
+    assert master[master.index("--shape") + 1] == "pumping" and workers == []
+    assert "OktaHookCaller" not in master  # the shape picks its own classes
+    shape = run.chosen_shape(args)
+    assert (shape.peak_rate, shape.peak_users, shape.seconds) == (10, 28, 80)
