@@ -130,7 +130,8 @@ class TelephonyHook:
         self.velocity: VelocityStore = (
             velocity if velocity is not None else MemoryVelocityStore(self.velocity_limits)
         )
-        # The memory store counts without a coroutine: one await less a call (0.3-0.5 µs).
+        # The memory store counts without a coroutine: one await less a call, 0.12-0.19 µs
+        # CPU (an awaited async wrapper against the direct call, 500,000 calls x 3, load 3.6).
         self._admit_now = (
             self.velocity.admit_now if isinstance(self.velocity, MemoryVelocityStore) else None
         )

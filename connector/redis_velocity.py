@@ -15,10 +15,12 @@ atomically across replicas. The limits are written into the script's source (``a
 one script a set of limits, so replicas with other limits run their own): a call sends the keys
 and the time alone, and writes only the count fields unless a window moved to a new bucket.
 A/B against 012ec24's script (the plan in ``ARGV``, ~57 arguments, every field written a call),
-``python -m loadtests.bench.velocity`` under ``flock /work/.heavy.lock``, 20,000 admits, load
-~3 on 2 shared cores: Redis CPU 101.2 / 97.8 → 83.9 / 77.0 µs a call, client CPU 83.7 / 78.7 →
-73.3 / 67.9 µs (two alternated runs each; the README's Benchmarks has the final run). What is
-left is Lua's own per-call cost and ``SharedState``'s client path (see the README). ``refund`` is a second script, queued and not waited for (a send
+``python -m loadtests.bench.velocity`` under ``flock /work/.heavy.lock``, 20,000 admits, two
+alternated runs each, 14:50-14:53 UTC, load 4.1 -> 3.3 on 2 shared cores: Redis CPU 97.8 / 112.7
+-> 65.8 / 65.9 µs a call, client CPU 81.9 / 86.3 -> 57.8 / 55.8 µs. What is left is mostly Lua's
+own per-call cost and ``SharedState``'s client path (the README's Benchmarks).
+
+``refund`` is a second script, queued and not waited for (a send
 that failed is rare). The buckets follow the replica's wall clock (``time.time()``, sent with
 the call): replicas agree on a bucket to within their clock skew, which only moves a bucket's
 edge by as much. A Redis in trouble raises ``StateUnavailable`` (counted and logged by
