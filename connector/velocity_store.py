@@ -157,6 +157,7 @@ class MemoryVelocityStore:
         # A time inside each epoch a young key (an int) may still be from, oldest first: its
         # buckets, when it grows into a record.
         self._epoch_times: deque[tuple[int, float]] = deque()
+        self._epoch_at: dict[int, float] = {}  # the same, by epoch
         self._longest = max((state.span for state in self._scopes), default=0.0)
 
     async def admit(self, subject: Subject) -> Admitted | Refusal:
@@ -228,17 +229,19 @@ class MemoryVelocityStore:
         ]
         times = self._epoch_times
         times.append((self._epoch, now))
+        self._epoch_at[self._epoch] = now
         # A key lives two generations at most; an epoch is shorter than one.
         while times and times[0][1] < now - 3 * self._longest:
-            times.popleft()
+            del self._epoch_at[times.popleft()[0]]
 
     def _view(self, state: _Scope, young: int) -> list[int]:
         """A young key's record: its epoch's buckets, its sends counted in them."""
         epoch, used = young >> _EPOCH_SHIFT, young & _USED_MASK
-        at = next(t for e, t in reversed(self._epoch_times) if e == epoch)
+        at = self._epoch_at.get(epoch)
         record = [epoch, state.template[_ALLOWANCE], used]
         for seconds in state.seconds:
-            record += (int(at // seconds), 0, 0)
+            # An epoch forgotten is older than any window: bucket -2, its counts all spent.
+            record += (int(at // seconds) if at is not None else -2, 0, 0)
         return record
 
     def _grown(self, state: _Scope, key: object, young: int) -> list[int]:
