@@ -10,7 +10,9 @@ Prints figures only (no target is asserted; the connector's overhead target is j
   number again (a sign-in retried);
 - the hook with and without the limits (``TelephonyHook.handle``, in process, instant gateway,
   the same varied requests): the difference is what the velocity step adds to a call;
-- memory store, bytes a key (``tracemalloc``, ``--keys`` distinct numbers and users);
+- memory store, bytes a key (``tracemalloc``, ``--keys`` distinct numbers and users): counted
+  once (a key new in its epoch is an int) and counted again in a later epoch (grown into a
+  record, a list: the most a key holds);
 - Redis store: admits a second through one ``SharedState`` (64 at once, batched as the hook
   does), the client's CPU µs and Redis' own CPU µs a call (``INFO cpu``), and Redis' memory
   per subject (``INFO memory``, 4 hashes: number, prefix of the application, application,
@@ -84,25 +86,36 @@ def memory_figures(calls: int) -> list[list[str]]:
 
 def bytes_per_key(keys: int) -> list[list[str]]:
     """What the store holds for ``keys`` distinct numbers and users, their key strings
-    included (the subjects are dropped before the snapshot: what is left is the store's)."""
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.take_snapshot()
-    store = MemoryVelocityStore(limits(), max_keys=keys)
-    batch = subjects(keys, seed=11)
-    for subject in batch:
-        assert isinstance(store.admit_now(subject), Admitted)
-    del batch, subject
-    gc.collect()
-    after = tracemalloc.take_snapshot()
-    tracemalloc.stop()
-    held = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
-    count = store.keys_held()
-    return [
-        [f"memory held, {keys:,} numbers and users", f"{held / 2**20:.1f} MiB, {count:,} keys"],
-        ["memory per key (a window's entry, key string shared)", f"{held / count:.0f} bytes"],
-        ["memory per subject (8 windows)", f"{held / keys:.0f} bytes"],
-    ]
+    included (the subjects are dropped before the snapshot: what is left is the store's):
+    each counted once (a key new in its epoch: an int), then each counted again a minute
+    later (a new epoch: every key grown into a record, the most a key holds)."""
+    rows = []
+    for again in (False, True):
+        clock = [1_000_000.0]
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.take_snapshot()
+        store = MemoryVelocityStore(limits(), max_keys=keys, clock=lambda at=clock: at[0])
+        batch = subjects(keys, seed=11)
+        for subject in batch:
+            assert isinstance(store.admit_now(subject), Admitted)
+        if again:
+            clock[0] += 61.0
+            for subject in batch:
+                assert isinstance(store.admit_now(subject), Admitted)
+        del batch, subject
+        gc.collect()
+        after = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        held = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+        count = store.keys_held()
+        how = "counted twice, a minute apart" if again else "counted once"
+        rows += [
+            [f"memory held, {keys:,} numbers and users, {how}", f"{held / 2**20:.1f} MiB"],
+            [f"memory per key, {how} (key string shared)", f"{held / count:.0f} bytes"],
+            [f"memory per subject, {how}", f"{held / keys:.0f} bytes"],
+        ]
+    return rows
 
 
 def hook_bodies(calls: int) -> list[bytes]:
