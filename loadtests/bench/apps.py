@@ -81,7 +81,10 @@ def hook_instant_gateway() -> Starlette:
 def hook_instant_gateway_env() -> Starlette:
     """``hook_instant_gateway`` with the rest of its settings from ``EZITXT_HOOK_*`` (the
     replay store in Redis when ``EZITXT_HOOK_REDIS_URL`` is set)."""
-    settings = load_settings(os.environ, gateway_url="http://127.0.0.1:9", **BENCH_LIMITS)
+    # BENCH_VELOCITY=off: every limit 0 (not applied), for the replay store's own share.
+    off = os.environ.get("BENCH_VELOCITY") == "off"
+    limits = dict.fromkeys(BENCH_LIMITS, 0) if off else BENCH_LIMITS
+    settings = load_settings(os.environ, gateway_url="http://127.0.0.1:9", **limits)
     return create_app(settings, gateway=InstantGateway())
 
 

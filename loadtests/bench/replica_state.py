@@ -2,7 +2,10 @@
 each, one uvicorn worker pinned to core 0, wrk and a real ``redis-server`` on core 1, in one run
 (alternated). Target (DESIGN.md): the Redis store keeps at least 70% of the memory store's.
 
-    .venv/bin/python -m loadtests.bench.replica_state [--duration 8] [--rounds 5]
+    .venv/bin/python -m loadtests.bench.replica_state [--duration 8] [--rounds 5] [--no-velocity]
+
+By default the velocity limits are counted in both (the state store holds the replays and the
+counters); ``--no-velocity`` measures the replay store alone.
 
 Each round measures both stores, in an order swapped every round, each server warmed for 2 s
 first; the verdict is on the medians. Also printed: each round's ratio (how much the machine's
@@ -99,13 +102,16 @@ class Figures:
         return [r / m for m, r in zip(self.rates[MEMORY], self.rates[REDIS], strict=True)]
 
 
-def measure(redis: Redis, duration_s: int, rounds: int, connections: int) -> Figures:
+def measure(
+    redis: Redis, duration_s: int, rounds: int, connections: int, velocity: bool = True
+) -> Figures:
     """Rounds of both stores, the order swapped every round (a machine getting busier or
     quieter during the run then favours neither); each server warmed before it is measured."""
     figures = Figures()
+    common = {} if velocity else {"BENCH_VELOCITY": "off"}
     envs = {
-        MEMORY: {},
-        REDIS: {"EZITXT_HOOK_REDIS_URL": redis.url, "EZITXT_HOOK_STATE_SECRET": SECRET},
+        MEMORY: common,
+        REDIS: {**common, "EZITXT_HOOK_REDIS_URL": redis.url, "EZITXT_HOOK_STATE_SECRET": SECRET},
     }
     for round_number in range(rounds):
         order = list(envs) if round_number % 2 == 0 else list(reversed(envs))
@@ -187,13 +193,24 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of both")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections")
+    parser.add_argument(
+        "--no-velocity",
+        action="store_true",
+        help="velocity limits off in both (the replay store's share alone; default: counted)",
+    )
     args = parser.parse_args()
-    print(f"replica state: {args.rounds} rounds x {args.duration}s, {args.connections} conns")
+    velocity = "off" if args.no_velocity else "on"
+    print(
+        f"replica state: {args.rounds} rounds x {args.duration}s, {args.connections} conns, "
+        f"velocity limits {velocity}"
+    )
     print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
     with tempfile.TemporaryDirectory() as workdir:
         redis = Redis(Path(workdir))
         try:
-            figures = measure(redis, args.duration, args.rounds, args.connections)
+            figures = measure(
+                redis, args.duration, args.rounds, args.connections, not args.no_velocity
+            )
             per_event, keys = memory_per_100k(redis)
         finally:
             redis.stop()
