@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from connector import logs
 from connector.call_fields import call_fields
@@ -107,18 +107,3 @@ class HookEndpoint:
             if not message.get("more_body", False):
                 break
         return body
-
-
-class HookFastPath:
-    """Pure ASGI middleware: ``POST /okta/telephony`` goes straight to the endpoint; all else
-    goes on to ``app`` as usual."""
-
-    def __init__(self, app: ASGIApp, endpoint: HookEndpoint) -> None:
-        self.app = app
-        self.endpoint = endpoint
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] in HOOK_PATHS and scope["method"] == "POST":
-            await self.endpoint(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)

@@ -28,7 +28,21 @@ per header; +3.3 µs with one self-re-arming head timer; +1.5 to +2.1 µs once t
 taken at the end of the head (the byte cap already bounds how many fit). That is ~2% of a hook
 answer (>= 60 µs of CPU each).
 
-Everything else, the request cycle and the app, stays uvicorn's. Select it with
+- an answer whose length is known leaves in one ``transport.write``: uvicorn writes the status
+  line and headers (``http.response.start``) and the body in two, so two ``send()`` system
+  calls an answer, and a process killed between them leaves the balancer a head without its
+  body (HAProxy passes it on; aiohttp's ``ClientPayloadError`` in tests/e2e/test_replicas.py).
+  ``OneWrite`` holds the head until the body message and writes both at once. In-process,
+  user-space instructions an answer (``python -m loadtests.bench.served_cost --valgrind
+  --requests 2000``, 2026-12-02, load 2.9-3.9): hook 479,915 -> 478,681 (-0.3%), bare
+  Starlette 221,930 -> 230,626 (+3.9%: the wrapper's object and checks, where the bare answer
+  has little else); the system call it saves is kernel time, which that count leaves out.
+  Over real sockets (``python -m loadtests.bench.hot_path_ab --duration 4 --rounds 2
+  --baseline-dir`` a checkout without it, load 1.5-4, the test suite running alongside):
+  server CPU 320 against 332 µs an answer (medians; the rounds spread by +-30 µs, so a hint,
+  not a figure).
+
+Everything else, the request cycle's logic and the app, stays uvicorn's. Select it with
 ``uvicorn.Config(http=GuardedHttpToolsProtocol)`` or ``--http connector.http_guard:...``;
 ``connector.server`` says why this and not another server.
 """
@@ -45,7 +59,7 @@ from collections import OrderedDict
 from typing import Any, ClassVar
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
 from connector.server_limits import ServerLimits, load_server_limits
@@ -206,6 +220,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     # uvicorn hooks
 
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        # Every cycle, pipelined or not, starts here, before it writes anything.
+        cycle.transport = OneWrite(self.transport, cycle)  # type: ignore[assignment]
+        super()._start_asgi_task(cycle, app)
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if self.transport.is_closing() or self.pipeline:
@@ -276,3 +295,45 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
                 "connection limit reached: new connections refused with 503",
                 extra={"fields": {"max_connections": cls.connection_cap()}},
             )
+
+
+class OneWrite:
+    """What a request cycle writes its answer to: the connection's transport, with a head of
+    known length held back and written together with the body, in one ``write``.
+
+    uvicorn's cycle writes the head (``http.response.start``: ``response_started`` is set and
+    the framing chosen just before) and then each body message. Held: a head with a
+    ``content-length``, for any method but ``HEAD`` (whose body message writes nothing);
+    uvicorn writes every such body, even an empty one, unless the client left or the message
+    failed. Then the head is dropped with the close uvicorn makes: the client sees no answer
+    rather than a head without a body. Chunked heads (no length) are written at once.
+    """
+
+    __slots__ = ("transport", "cycle", "head_written", "held")
+
+    def __init__(self, transport: asyncio.Transport, cycle: RequestResponseCycle) -> None:
+        self.transport = transport
+        self.cycle = cycle
+        self.head_written = False
+        self.held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        held = self.held
+        if held is not None:
+            self.held = None
+            self.transport.write(held + data)
+            return
+        cycle = self.cycle
+        if not self.head_written and cycle.response_started:
+            self.head_written = True
+            if cycle.chunked_encoding is False and cycle.scope["method"] != "HEAD":
+                self.held = data
+                return
+        self.transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+    def close(self) -> None:
+        self.held = None
+        self.transport.close()

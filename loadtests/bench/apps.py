@@ -15,7 +15,6 @@ import itertools
 import logging
 import os
 import time
-import types
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -182,5 +181,6 @@ def hook_gc_frozen_only() -> Starlette:
 def hook_via_router(**parts: Any) -> Starlette:
     """The hook behind Starlette's middleware stack and router, as any other route."""
     app = hook_with(**parts)
-    app.build_middleware_stack = types.MethodType(Starlette.build_middleware_stack, app)  # type: ignore[method-assign]
+    # Plain Starlette's __call__ (the hook's route is among its routes), the rest as built.
+    app.__class__ = Starlette
     return app
