@@ -30,33 +30,14 @@ from connector.settings import load_settings
 from loadtests.bench.apps import InstantGateway
 from loadtests.bench.harness import table
 from loadtests.bench.metrics_ab import bodies
-from loadtests.bench.micro_ab import AUTHORIZATION
+from loadtests.bench.micro_ab import post_in_process
 
 
 async def run(app: Any, chunk: list[bytes], concurrency: int = 1) -> float:
-    async def send(message: Any) -> None:
-        return None
-
-    async def one(body: bytes) -> None:
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/okta/telephony",
-            "headers": [
-                (b"authorization", AUTHORIZATION.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-        message = {"type": "http.request", "body": body, "more_body": False}
-
-        async def receive(message: Any = message) -> Any:
-            return message
-
-        await app(scope, receive, send)
-
     started = time.process_time()
     for first in range(0, len(chunk), concurrency):
-        await asyncio.gather(*(one(body) for body in chunk[first : first + concurrency]))
+        batch = chunk[first : first + concurrency]
+        await asyncio.gather(*(post_in_process(app, body) for body in batch))
         await asyncio.sleep(0)
     return (time.process_time() - started) / len(chunk) * 1e6
 

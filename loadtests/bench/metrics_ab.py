@@ -20,7 +20,7 @@ from connector import logs, metrics
 from connector.hook import Handled
 from loadtests.bench import apps
 from loadtests.bench.harness import table
-from loadtests.bench.micro_ab import AUTHORIZATION, REQUEST
+from loadtests.bench.micro_ab import REQUEST, post_in_process
 
 
 class NoMetrics:
@@ -45,26 +45,9 @@ def bodies(count: int, prefix: str) -> list[bytes]:
 
 
 async def run(app: Any, chunk: list[bytes]) -> float:
-    async def send(message: Any) -> None:
-        return None
-
     started = time.process_time()
     for body in chunk:
-        scope = {
-            "type": "http",
-            "method": "POST",
-            "path": "/okta/telephony",
-            "headers": [
-                (b"authorization", AUTHORIZATION.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-        message = {"type": "http.request", "body": body, "more_body": False}
-
-        async def receive(message: Any = message) -> Any:
-            return message
-
-        await app(scope, receive, send)
+        await post_in_process(app, body)
     return (time.process_time() - started) / len(chunk) * 1e6
 
 
