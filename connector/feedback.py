@@ -37,7 +37,7 @@ from connector.conversion import (
 )
 from connector.conversion_store import ConversionStore
 from connector.errors import UnusableNumber
-from connector.phone import Destination, normalise, number_prefix
+from connector.phone import normalise, number_prefix
 from connector.request import HookRequest
 from connector.state import StateUnavailable
 
@@ -92,23 +92,22 @@ class ConversionFeedback:
         self,
         application: str,
         request: HookRequest,
-        destination: Destination,
+        prefix: str,
+        country: str,
         outcome: str,
     ) -> asyncio.Task[BlockStarted | None] | None:
-        """Record a send whose answer was ``outcome``, in the background. A send without an
-        Okta user id (Okta's Preview) can never be verified: it is not counted against its
-        prefix."""
+        """Record a send whose answer was ``outcome``, in the background: ``prefix`` and
+        ``country`` as the decision read them (``decisions.Send``, the same prefix digits). A
+        send without an Okta user id (Okta's Preview) can never be verified: it is not counted
+        against its prefix."""
         family = FAMILY_OF_REQUEST.get(request.request_type)
         if outcome not in MAY_HAVE_GONE or request.user_id is None or family is None:
             return None
         if len(self._queue) >= MAX_PENDING:
             metrics.count_conversion_skipped("backlog")
             return None
-        prefix = _prefix_of(destination.e164, destination.region, self.prefix_digits)
-        if prefix is None:  # never: the number was read before it was sent to
-            return None
         send = SentCode(application, request.user_id, prefix, family, self.clock())
-        self._queue.append((send, destination.region))
+        self._queue.append((send, country))
         if self._worker is None:
             # One task drains what the calls queue meanwhile (not one task a send).
             self._worker = asyncio.get_running_loop().create_task(self._drain_queue())

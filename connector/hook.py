@@ -40,7 +40,6 @@ from connector.errors import (
 )
 from connector.gateway import Gateway, GatewayReceipt
 from connector.outcomes import GatewayResult, Outcomes
-from connector.phone import normalise
 from connector.refusals import Refusal
 from connector.replays import (
     Fingerprints,
@@ -176,9 +175,10 @@ class TelephonyHook:
         else:
             answer = self.outcomes.answer_for(trip.result)
             if feedback is not None:  # a replay's send was recorded by its first call
-                # The destination decide() read (phone.normalise caches it: a look-up).
-                destination = normalise(request.phone_number, self.policy.default_region)
-                feedback.sent(credential.application, request, destination, answer.outcome)
+                application = credential.application
+                feedback.sent(
+                    application, request, decision.prefix, decision.country, answer.outcome
+                )
         return Handled(answer, request, decision, trip)
 
     async def _send_once(
