@@ -30,9 +30,14 @@ class Deadlines:
     def guard(self, deadline: float) -> _Guard:
         """``with deadlines.guard(time.monotonic() + budget):`` raises ``TimeoutError`` when the
         body of the ``with`` is cut off at its deadline (as ``asyncio.timeout_at`` does)."""
-        if self._sweeper is None or self._sweeper.done():
-            self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
-        return _Guard(self, deadline)
+        sweeper = self._sweeper
+        if sweeper is None or sweeper.done():
+            sweeper = self._start_sweeper()
+        return _Guard(self, deadline, sweeper.get_loop())
+
+    def _start_sweeper(self) -> asyncio.Task[None]:
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+        return self._sweeper
 
     async def close(self) -> None:
         if self._sweeper is not None:
@@ -53,17 +58,28 @@ class Deadlines:
 
 
 class _Guard:
-    __slots__ = ("_deadlines", "_deadline", "_task")
+    __slots__ = ("_deadlines", "_deadline", "_loop", "_task")
 
-    def __init__(self, deadlines: Deadlines, deadline: float) -> None:
+    def __init__(
+        self, deadlines: Deadlines, deadline: float, loop: asyncio.AbstractEventLoop
+    ) -> None:
         self._deadlines = deadlines
         self._deadline = deadline
+        self._loop = loop  # the sweeper's
         self._task: asyncio.Task[Any] | None = None
 
     def __enter__(self) -> None:
-        task = asyncio.current_task()
+        # The sweeper's loop named: CPython 3.11's current_task() without one asks for the
+        # running loop, which makes a getpid() system call every time (two a hook call, seen
+        # with strace -c under wrk; the figure is in the README's Benchmarks).
+        task = asyncio.current_task(self._loop)
         if task is None:
-            raise RuntimeError("Deadlines.guard needs a running task")
+            # Not the sweeper's loop (a sweeper left from an earlier loop, as in tests): one
+            # on this loop, so that this call's deadline is swept.
+            task = asyncio.current_task()
+            if task is None:
+                raise RuntimeError("Deadlines.guard needs a running task")
+            self._deadlines._start_sweeper()
         self._task = task
         self._deadlines._calls[task] = self._deadline
 

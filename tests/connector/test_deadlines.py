@@ -66,3 +66,24 @@ def test_many_calls_each_get_their_own_deadline() -> None:
     results = asyncio.run(main())
     timeouts = [r for r in results if isinstance(r, TimeoutError)]
     assert len(timeouts) == 25
+
+
+def test_a_sweeper_left_on_an_earlier_loop_does_not_leave_a_later_loop_unguarded() -> None:
+    """The guard looks its task up on the sweeper's loop (no getpid() a call); a Deadlines
+    used again on a new loop while its old sweeper never ended must still cut on time."""
+    deadlines = Deadlines(tick_s=0.01)
+    old_loop = asyncio.new_event_loop()
+    try:
+        old_loop.run_until_complete(guarded(deadlines, 0.5, 0.0))
+        assert deadlines._sweeper is not None and not deadlines._sweeper.done()
+
+        async def later() -> None:
+            with pytest.raises(TimeoutError):
+                await guarded(deadlines, 0.1, 5.0)
+            await deadlines.close()
+
+        started = time.monotonic()
+        asyncio.run(later())
+        assert time.monotonic() - started < 2.0  # cut by the new loop's sweeper, not after 5 s
+    finally:
+        old_loop.close()
