@@ -141,12 +141,15 @@ def admin_sign_in(admin: Page, okta: OktaServer, shot: Shot) -> None:
     shot(admin, "okta-admin-sign-in")
     admin.get_by_role("button", name="Sign In").click()
     expect(admin.get_by_role("navigation", name="Admin menu")).to_be_visible()
+    shot(admin, "okta-admin-dashboard")
 
 
 def add_telephony_hook(admin: Page, portal: Page, shot: Shot) -> dict[str, str]:
     """Workflow > Inline Hooks > Add Inline Hook > Telephony, the three values pasted from the
     portal's Okta Setup Values; the values, as they were copied."""
     admin_menu(admin, "Inline Hooks")
+    expect(admin.get_by_role("heading", name="Inline Hooks")).to_be_visible()
+    shot(admin, "okta-inline-hooks")
     admin.locator("summary", has_text="Add Inline Hook").click()
     admin.get_by_role("menuitem", name="Telephony").click()
     admin.get_by_label("Name", exact=True).fill(HOOK_NAME)
@@ -172,6 +175,7 @@ def add_person(admin: Page, shot: Shot) -> None:
     admin.get_by_role("link", name="Add person").first.click()
     for label, value in PERSON.items():
         admin.get_by_label(label, exact=True).fill(value)
+    shot(admin, "okta-add-person")
     admin.get_by_role("button", name="Save").click()
     admin_menu(admin, "People")
     expect(admin.locator("#people")).to_contain_text(LOGIN)
