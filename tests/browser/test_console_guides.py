@@ -314,12 +314,12 @@ def test_troubleshooting_guide_stale_secret_then_fixed(
     # The Mobile Report has no new message: the gateway refused the old password.
     assert report_count(portal, shot, "after-failover") == before
 
-    # Paste the new secret into the hook.
-    portal.evaluate("text => navigator.clipboard.writeText(text)", new_secret)
+    # Paste the new secret into the hook: it is still on the clipboard from its Copy button.
     admin_menu(admin, "Inline Hooks")
     admin.get_by_role("link", name=HOOK_NAME).click()
     admin.get_by_role("link", name="Edit").click()
     paste(admin, "Authentication secret")
+    assert admin.get_by_label("Authentication secret", exact=True).input_value() == new_secret
     shot(admin, "okta-edit-inline-hook")
     admin.get_by_role("button", name="Save").click()
     expect(admin.get_by_role("heading", name=re.compile(HOOK_NAME))).to_be_visible()
