@@ -7,11 +7,13 @@ import re
 
 import pytest
 import requests
+from starlette.routing import Route
 
 from mocks.ezitxt.app import create_app
 from mocks.ezitxt.portal.console import DEFAULT_CONSOLE_PASSWORD, DEFAULT_CONSOLE_USER
+from mocks.ezitxt.portal.routes import ROUTES
 from mocks.ezitxt.portal.sessions import COOKIE
-from tests.mocks.ezitxt.conftest import TIMINGS, Gateway, new_application
+from tests.mocks.ezitxt.conftest import APP, TIMINGS, Gateway, new_application
 from tests.servers import serve
 
 HOOK_PAGE = "/integrations/api-configuration/okta-inline-hook"
@@ -82,6 +84,23 @@ def test_a_post_without_the_csrf_token_is_refused(base: str, http: requests.Sess
     assert [
         a["applicationName"] for a in http.get(f"{base}/api/applications").json()["applications"]
     ] == ["okta-hook"]
+
+
+def test_every_portal_form_refuses_a_post_without_the_session_token(
+    base: str, http: requests.Session
+) -> None:
+    """Every POST route of the portal (read from its route table, so a new form is covered)."""
+    posts = [r.path for r in ROUTES if isinstance(r, Route) and "POST" in (r.methods or ())]
+    assert len(posts) >= 4 and "/signout" in posts
+    secret, _ = new_application(base, http)
+    sign_in(base, http)
+    for path in posts:
+        for data in ({"application": APP}, {"application": APP, "csrf": "forged"}):
+            answer = http.post(f"{base}{path}", data=data, allow_redirects=False)
+            assert answer.status_code == 403, path
+    # Nothing changed: the password still works, and the session is still signed in.
+    assert Gateway(base, http, secret, "").send(destination="+64211234567").status_code == 202
+    assert http.get(f"{base}{HOOK_PAGE}", allow_redirects=False).status_code == 200
 
 
 def test_sign_in_itself_needs_the_csrf_token(base: str, http: requests.Session) -> None:
