@@ -9,6 +9,8 @@
   column sits off to the right fails the test, naming the element).
 - Every page (URL path) a test's browser lands on must have a screenshot kept of it: a passing
   test that visited a page without calling ``shot`` there fails at teardown, naming the pages.
+  So does one whose pages asked anything of a host other than 127.0.0.1 (nothing is fetched
+  from the internet: no font, script or style from elsewhere).
 - ``ezitxt``: mock EZITXT (short life-cycle timings, reset before the test) with the portal's
   demo account ``EZITXT_CONSOLE``; ``portal_sign_in(page, ezitxt, shot)`` signs in by clicking.
 - ``okta``: mock Okta over plain HTTP, with its API token and console account ``OKTA_CONSOLE``.
@@ -146,6 +148,7 @@ class Visits:
 
     landed: dict[str, str] = field(default_factory=dict)  # path -> the first URL seen there
     shot: set[str] = field(default_factory=set)
+    offsite: list[str] = field(default_factory=list)  # requests to any host but 127.0.0.1
 
     def watch(self, page: Page) -> None:
         def landed(frame: Frame) -> None:
@@ -153,6 +156,12 @@ class Visits:
                 self.landed.setdefault(urlsplit(frame.url).path, frame.url)
 
         page.on("framenavigated", landed)
+        page.on("request", lambda request: self._asked(request.url))
+
+    def _asked(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+            self.offsite.append(url)
 
     def missing(self) -> list[str]:
         return [url for path, url in self.landed.items() if path not in self.shot]
@@ -164,6 +173,8 @@ def visits(request: pytest.FixtureRequest) -> Iterator[Visits]:
     yield visits
     if not request.node.stash.get(CALL_FAILED, True) and visits.missing():
         pytest.fail(f"pages visited without a screenshot: {', '.join(visits.missing())}")
+    if visits.offsite:
+        pytest.fail(f"pages asked another host: {', '.join(visits.offsite[:5])}")
 
 
 @pytest.fixture

@@ -64,3 +64,20 @@ def test_untidy_finds_a_table_running_past_its_box(page: Page) -> None:
         '<div style="width:300px;overflow-x:auto"><table><tr><td>fits</td></tr></table></div>'
     )
     assert page.evaluate(UNTIDY_JS) == []
+
+
+def test_visits_note_a_request_to_any_other_host(browser: Browser, ezitxt: EzitxtServer) -> None:
+    own = Visits()
+    context = browser.new_context()
+    try:
+        context.on("page", own.watch)
+        page = context.new_page()
+        # Answered here, so the test never reaches the network.
+        page.route("http://fonts.example/**", lambda route: route.fulfill(body=""))
+        # From a blank page: the consoles' own CSP would stop the fetch before it is a request.
+        page.evaluate("fetch('http://fonts.example/a.css').catch(() => null)")
+        page.wait_for_timeout(200)
+        page.goto(ezitxt.url("/"))
+    finally:
+        context.close()
+    assert own.offsite == ["http://fonts.example/a.css"]
