@@ -119,11 +119,21 @@ def test_generate_new_password_stops_the_old_one_at_once(
 
         assert send(old) == 401
         assert send(new) == 202
-    # Cancel on the confirmation page changes nothing.
+    # The confirmation says the old password stops at once; Cancel changes nothing.
     page.get_by_role("button", name="Generate New Password").click()
+    expect(page.get_by_text("The current password stops working at once.")).to_be_visible()
     shot(page, "confirm-again")
     page.get_by_role("link", name="Cancel").click()
     expect(page.get_by_role("heading", name="Okta Inline Hook", exact=True)).to_be_visible()
+    with requests.Session() as http:
+        http.trust_env = False
+        still = http.post(
+            ezitxt.url("/rest/sms/v2/messages"),
+            json={"destination": "+64211234567", "content": "Your code is 123456"},
+            headers={"Authorization": new},
+            timeout=5,
+        )
+    assert still.status_code == 202  # the password made before Cancel still works
 
 
 def test_application_name_rules_and_a_second_application(
