@@ -49,9 +49,11 @@ def create_app(
     timings: Timings | None = None,
     console_user: str = DEFAULT_CONSOLE_USER,
     console_password: str = DEFAULT_CONSOLE_PASSWORD,
+    console_content: bool = True,
 ) -> Starlette:
     """The ASGI app; pass a ``backend`` to share it with the caller, else one is built.
-    ``console_user``/``console_password`` are the portal's demo account."""
+    ``console_user``/``console_password`` are the portal's demo account; ``console_content``
+    whether it is permitted to read message content in the Mobile Report."""
     backend = backend or EzitxtBackend(db_path=db_path, hook_url=hook_url, timings=timings)
 
     @contextlib.asynccontextmanager
@@ -87,5 +89,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.backend = backend
-    app.state.console = Console(console_user, console_password)
+    app.state.console = Console(console_user, console_password, content_allowed=console_content)
     return app

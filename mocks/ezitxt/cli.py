@@ -52,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="password of the portal's demo account (default %(default)s)",
     )
     parser.add_argument(
+        "--console-no-content",
+        action="store_true",
+        help="the demo account is not permitted to read message content: the Mobile Report and "
+        "a message's page keep Content hidden (default: permitted, behind Show content)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -78,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         timings=Timings().scaled(args.timing_scale),
         console_user=args.console_user,
         console_password=args.console_password,
+        console_content=not args.console_no_content,
     )
     # No access log: the control plane's paths carry full phone numbers.
     uvicorn.run(

@@ -4,9 +4,15 @@
   download is never used). ``make test`` installs the ``chromium`` package when it is missing.
 - ``page`` (per test): a fresh context (no cookies carried over, clipboard allowed) and page;
   every wait is bounded by ``TIMEOUT_MS``.
-- ``shot(page, name)``: a full-page screenshot at ``var/screenshots/<test>/<name>.png``.
+- ``shot(page, name)``: a full-page screenshot at ``var/screenshots/<test>/<name>.png``, taken
+  only if the page is tidy: nothing wider than the window or its box (a table whose last
+  column sits off to the right fails the test, naming the element).
+- Every page (URL path) a test's browser lands on must have a screenshot kept of it: a passing
+  test that visited a page without calling ``shot`` there fails at teardown, naming the pages.
+  So does one whose pages asked anything of a host other than 127.0.0.1 (nothing is fetched
+  from the internet: no font, script or style from elsewhere).
 - ``ezitxt``: mock EZITXT (short life-cycle timings, reset before the test) with the portal's
-  demo account ``EZITXT_CONSOLE``; ``portal_sign_in(page, ezitxt)`` signs in by clicking.
+  demo account ``EZITXT_CONSOLE``; ``portal_sign_in(page, ezitxt, shot)`` signs in by clicking.
 - ``okta``: mock Okta over plain HTTP, with its API token and console account ``OKTA_CONSOLE``.
 
 Servers are real uvicorn servers on 127.0.0.1 (``tests.servers.serve``), one per session, reset
@@ -16,13 +22,23 @@ before each test; everything started here is stopped here, even when a test fail
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Frame,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 
 from mocks.ezitxt.app import create_app as create_ezitxt
 from mocks.ezitxt.backend import EzitxtBackend
@@ -43,7 +59,7 @@ CHROMIUM_ARGS = [
 ]
 TIMEOUT_MS = 5_000
 NAVIGATION_TIMEOUT_MS = 10_000
-VIEWPORT = {"width": 1280, "height": 860}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 860}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 # Fast enough for a quick suite, slow enough that every step of a walk is its own tick.
@@ -112,11 +128,61 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
         browser.close()
 
 
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remembers whether the test body failed: a test stopped half-way has unvisited shots."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
+@dataclass
+class Visits:
+    """The pages (URL paths) a test's browser landed on, and those a screenshot was kept of."""
+
+    landed: dict[str, str] = field(default_factory=dict)  # path -> the first URL seen there
+    shot: set[str] = field(default_factory=set)
+    offsite: list[str] = field(default_factory=list)  # requests to any host but 127.0.0.1
+
+    def watch(self, page: Page) -> None:
+        def landed(frame: Frame) -> None:
+            if frame is page.main_frame and urlsplit(frame.url).scheme in ("http", "https"):
+                self.landed.setdefault(urlsplit(frame.url).path, frame.url)
+
+        page.on("framenavigated", landed)
+        page.on("request", lambda request: self._asked(request.url))
+
+    def _asked(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname != "127.0.0.1":
+            self.offsite.append(url)
+
+    def missing(self) -> list[str]:
+        return [url for path, url in self.landed.items() if path not in self.shot]
+
+
 @pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
+def visits(request: pytest.FixtureRequest) -> Iterator[Visits]:
+    visits = Visits()
+    yield visits
+    if not request.node.stash.get(CALL_FAILED, True) and visits.missing():
+        pytest.fail(f"pages visited without a screenshot: {', '.join(visits.missing())}")
+    if visits.offsite:
+        pytest.fail(f"pages asked another host: {', '.join(visits.offsite[:5])}")
+
+
+@pytest.fixture
+def context(browser: Browser, visits: Visits) -> Iterator[BrowserContext]:
     context = browser.new_context(
         viewport=VIEWPORT, permissions=["clipboard-read", "clipboard-write"]
     )
+    context.on("page", visits.watch)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     try:
@@ -138,18 +204,46 @@ def page(context: BrowserContext) -> Iterator[Page]:
 Shot = Callable[[Page, str], Path]
 
 
+# What makes a page untidy to a person: the page wider than the window (a sideways scroll), or
+# a box whose content runs past its right edge (a table's last columns off-screen). Form
+# fields and code blocks scroll inside themselves by design; a 1 px box is a screen-reader label.
+UNTIDY_JS = """() => {
+  const found = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1) {
+    found.push(`the page is ${root.scrollWidth}px wide in a ${root.clientWidth}px window`);
+  }
+  for (const el of document.body.querySelectorAll("*")) {
+    if (["INPUT", "TEXTAREA", "SELECT", "PRE", "CODE"].includes(el.tagName)) continue;
+    if (el.clientWidth <= 1) continue;  // visually hidden on purpose (a screen-reader label)
+    const x = getComputedStyle(el).overflowX;
+    if (["auto", "scroll", "hidden", "clip"].includes(x) && el.scrollWidth > el.clientWidth + 1) {
+      const classes = typeof el.className === "string" ? el.className.trim().split(/\\s+/) : [];
+      const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+        + classes.filter(Boolean).map(c => "." + c).join("");
+      found.push(`${name} holds ${el.scrollWidth}px in ${el.clientWidth}px`);
+    }
+  }
+  return found;
+}"""
+
+
 @pytest.fixture
-def shot(request: pytest.FixtureRequest) -> Shot:
-    """``shot(page, name)``: a full-page PNG under ``var/screenshots/<test>/``; its path."""
+def shot(request: pytest.FixtureRequest, visits: Visits) -> Shot:
+    """``shot(page, name)``: a full-page PNG under ``var/screenshots/<test>/``; its path.
+    Fails the test if the page is untidy (``UNTIDY_JS``)."""
     folder = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     if folder.exists():
         for old in folder.glob("*.png"):
             old.unlink()
 
     def take(page: Page, name: str) -> Path:
+        visits.shot.add(urlsplit(page.url).path)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
         page.screenshot(path=str(path), full_page=True)
+        untidy: list[str] = page.evaluate(UNTIDY_JS)
+        assert not untidy, f"{name} ({page.url}) is untidy: {'; '.join(untidy)}"
         return path
 
     return take
@@ -196,12 +290,13 @@ def okta(okta_server: OktaServer) -> OktaServer:
     return okta_server
 
 
-def portal_sign_in(page: Page, ezitxt: EzitxtServer, shot: Shot | None = None) -> None:
-    """Sign in to the mock EZITXT portal by typing the demo account, as a person would."""
+def portal_sign_in(page: Page, ezitxt: EzitxtServer, shot: Shot) -> None:
+    """Sign in to the mock EZITXT portal by typing the demo account, as a person would; a
+    screenshot of the sign-in page and of the page it leads to."""
     page.goto(ezitxt.url("/"))
     page.get_by_label("User name").fill(ezitxt.console.user)
     page.get_by_label("Password").fill(ezitxt.console.password)
-    if shot is not None:
-        shot(page, "portal-sign-in")
+    shot(page, "portal-sign-in")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Okta Inline Hook", exact=True)).to_be_visible()
+    shot(page, "portal-signed-in")

@@ -48,6 +48,14 @@ PERSON = {
     "Mobile phone": "+64211234567",
 }
 LOGIN, MOBILE = PERSON["Username"], PERSON["Mobile phone"]
+# A UK mobile: the connector's default policy sends to NZ and AU only, so its hook answers an
+# error object whose errorSummary Okta shows this user.
+ABROAD = {
+    **PERSON,
+    "Username": "tama.abroad@example.co.nz",
+    "Primary email": "tama.abroad@example.co.nz",
+    "Mobile phone": "+447911123456",
+}
 CODE = re.compile(r"\b(\d{6})\b")
 
 
@@ -141,12 +149,15 @@ def admin_sign_in(admin: Page, okta: OktaServer, shot: Shot) -> None:
     shot(admin, "okta-admin-sign-in")
     admin.get_by_role("button", name="Sign In").click()
     expect(admin.get_by_role("navigation", name="Admin menu")).to_be_visible()
+    shot(admin, "okta-admin-dashboard")
 
 
 def add_telephony_hook(admin: Page, portal: Page, shot: Shot) -> dict[str, str]:
     """Workflow > Inline Hooks > Add Inline Hook > Telephony, the three values pasted from the
     portal's Okta Setup Values; the values, as they were copied."""
     admin_menu(admin, "Inline Hooks")
+    expect(admin.get_by_role("heading", name="Inline Hooks")).to_be_visible()
+    shot(admin, "okta-inline-hooks")
     admin.locator("summary", has_text="Add Inline Hook").click()
     admin.get_by_role("menuitem", name="Telephony").click()
     admin.get_by_label("Name", exact=True).fill(HOOK_NAME)
@@ -167,14 +178,15 @@ def add_telephony_hook(admin: Page, portal: Page, shot: Shot) -> dict[str, str]:
     return copied
 
 
-def add_person(admin: Page, shot: Shot) -> None:
+def add_person(admin: Page, shot: Shot, person: dict[str, str] = PERSON) -> None:
     admin_menu(admin, "People")
     admin.get_by_role("link", name="Add person").first.click()
-    for label, value in PERSON.items():
+    for label, value in person.items():
         admin.get_by_label(label, exact=True).fill(value)
+    shot(admin, "okta-add-person")
     admin.get_by_role("button", name="Save").click()
     admin_menu(admin, "People")
-    expect(admin.locator("#people")).to_contain_text(LOGIN)
+    expect(admin.locator("#people")).to_contain_text(person["Username"])
     shot(admin, "okta-people")
 
 
@@ -196,10 +208,10 @@ def set_up_by_clicking(
     return admin, copied
 
 
-def ask_for_a_code(user: Page, okta: OktaServer, shot: Shot, name: str) -> None:
+def ask_for_a_code(user: Page, okta: OktaServer, shot: Shot, name: str, login: str = LOGIN) -> None:
     """The end user: username, Next, Receive a code via SMS."""
     user.goto(okta.url("/"))
-    user.get_by_label("Username").fill(LOGIN)
+    user.get_by_label("Username").fill(login)
     shot(user, f"{name}-username")
     user.get_by_role("button", name="Next").click()
     expect(user.get_by_role("heading", name="Verify with your phone")).to_be_visible()
@@ -310,12 +322,12 @@ def test_troubleshooting_guide_stale_secret_then_fixed(
     # The Mobile Report has no new message: the gateway refused the old password.
     assert report_count(portal, shot, "after-failover") == before
 
-    # Paste the new secret into the hook.
-    portal.evaluate("text => navigator.clipboard.writeText(text)", new_secret)
+    # Paste the new secret into the hook: it is still on the clipboard from its Copy button.
     admin_menu(admin, "Inline Hooks")
     admin.get_by_role("link", name=HOOK_NAME).click()
     admin.get_by_role("link", name="Edit").click()
     paste(admin, "Authentication secret")
+    assert admin.get_by_label("Authentication secret", exact=True).input_value() == new_secret
     shot(admin, "okta-edit-inline-hook")
     admin.get_by_role("button", name="Save").click()
     expect(admin.get_by_role("heading", name=re.compile(HOOK_NAME))).to_be_visible()
@@ -337,3 +349,27 @@ def test_troubleshooting_guide_stale_secret_then_fixed(
     expect(portal.locator("#report tbody tr")).to_have_count(1)
     expect(portal.locator("#report")).to_contain_text(APPLICATION)
     shot(portal, "fixed-mobile-report-message")
+
+
+def test_the_user_sees_the_hooks_error_summary(
+    context: BrowserContext, page: Page, fresh: Chain, shot: Shot
+) -> None:
+    """The hook answers an error object (the connector's country policy): Okta shows its
+    errorSummary to the user, and its own provider sends the code; the gateway sent nothing."""
+    portal = page
+    admin, _ = set_up_by_clicking(context, portal, fresh, shot)
+    add_person(admin, shot, ABROAD)
+    user = context.new_page()
+    ask_for_a_code(user, fresh.okta, shot, "abroad", login=ABROAD["Username"])
+    expect(user.get_by_role("alert")).to_have_text(
+        "Text messages cannot be sent to this phone number's country. Ask your administrator."
+    )
+    expect(user.get_by_test_id("qa-note")).to_contain_text("The inline hook failed (ERROR")
+    shot(user, "abroad-enter-code")
+    user.get_by_role("link", name="Okta's outbox").click()
+    found = CODE.search(user.locator(".outbox .selected .sms-text").inner_text())
+    assert found is not None
+    shot(user, "abroad-okta-outbox")
+    user.go_back()
+    enter_code(user, found.group(1), shot, "abroad")
+    assert report_count(portal, shot, "abroad") == 0

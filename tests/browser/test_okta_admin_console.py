@@ -199,6 +199,52 @@ def test_rules_shown_on_the_form(page: Page, okta: OktaServer, hook: StubHook, s
     shot(page, "05-one-active-telephony-hook")
 
 
+def test_add_inline_hook_shows_the_fields_of_the_authentication_type_chosen(
+    page: Page, okta: OktaServer, hook: StubHook, shot: Shot
+) -> None:
+    sign_in(page, okta, shot)
+    menu(page, "Inline Hooks")
+    shot(page, "02-inline-hooks")
+    page.locator("summary", has_text="Add Inline Hook").click()
+    page.get_by_role("menuitem", name="Telephony").click()
+    expect(page.get_by_label("HTTP headers")).to_be_checked()
+    expect(page.get_by_label("Authentication field")).to_be_visible()
+    expect(page.get_by_label("Client ID")).to_be_hidden()
+    shot(page, "03-http-headers")
+    page.get_by_label("OAuth 2.0").check()
+    expect(page.get_by_label("Authentication field")).to_be_hidden()
+    expect(page.get_by_label("Authentication secret")).to_be_hidden()
+    expect(page.get_by_label("Use client secret")).to_be_checked()
+    expect(page.get_by_label("Client secret", exact=True)).to_be_visible()
+    expect(page.get_by_label("Key (hook key id)")).to_be_hidden()
+    shot(page, "04-oauth-client-secret")
+    page.get_by_label("Use private key").check()
+    expect(page.get_by_label("Key (hook key id)")).to_be_visible()
+    expect(page.get_by_label("Client secret", exact=True)).to_be_hidden()
+    shot(page, "05-oauth-private-key")
+    page.get_by_label("Use client secret").check()
+    page.get_by_label("Name", exact=True).fill("EZITXT SMS (OAuth)")
+    page.get_by_label("URL", exact=True).fill(f"{hook.url}/ok")
+    page.get_by_label("Client ID").fill("0oaj43vkrq7wKxZSI5e6")
+    page.get_by_label("Client secret", exact=True).fill("browser-client-secret")
+    page.get_by_label("Authorization server token URL").fill(f"{okta.base}/oauth2/default/v1/token")
+    page.get_by_label("Scope").fill("ezitxt.hook")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    view = page.locator("dl.props")
+    expect(view).to_contain_text("OAuth 2.0")
+    expect(view).not_to_contain_text("Authentication field")  # a header-auth row, not OAuth's
+    shot(page, "06-oauth-hook-saved")
+    [registered] = api(okta, "GET", "/api/v1/inlineHooks").json()
+    config = registered["channel"]["config"]
+    assert registered["channel"]["type"] == "OAUTH"
+    assert (config["authType"], config["clientId"]) == (
+        "client_secret_post",
+        "0oaj43vkrq7wKxZSI5e6",
+    )
+    assert config["authScheme"] is None and "clientSecret" not in config
+
+
 def test_preview_sends_a_sample_to_the_hook(
     page: Page, okta: OktaServer, hook: StubHook, shot: Shot
 ) -> None:

@@ -61,6 +61,7 @@ def identify(page: Page, org: str, start: str, shot: Shot, name: str) -> None:
     shot(page, f"{name}-receive-a-code")
     page.get_by_role("button", name="Receive a code via SMS").click()
     expect(page.get_by_text("A code was sent to")).to_be_visible()
+    shot(page, f"{name}-enter-code")
 
 
 def code_from_outbox(page: Page, shot: Shot, name: str) -> str:
@@ -114,6 +115,7 @@ def test_resend_waits_then_a_new_code_signs_in(page: Page, org: str, shot: Shot)
 
 def test_account_unlock_by_sms(page: Page, org: str, shot: Shot) -> None:
     page.goto(f"{org}/signin")
+    shot(page, "unlock-sign-in-page")
     page.get_by_role("link", name="Unlock account?").click()
     expect(page.get_by_role("heading", name="Unlock account?")).to_be_visible()
     identify(page, org, "/signin/unlock", shot, "unlock")
@@ -126,6 +128,7 @@ def test_account_unlock_by_sms(page: Page, org: str, shot: Shot) -> None:
 
 def test_password_reset_by_sms(page: Page, org: str, shot: Shot) -> None:
     page.goto(f"{org}/signin")
+    shot(page, "reset-sign-in-page")
     page.get_by_role("link", name="Forgot password?").click()
     expect(page.get_by_role("heading", name="Reset your password")).to_be_visible()
     identify(page, org, "/signin/forgot-password", shot, "reset")

@@ -50,7 +50,7 @@ def test_rejected_number_shows_rejected_in_the_history(
     with http:
         message_id = send(http, ezitxt, secret, destination=REJECTING, content="Code 482913")
     settled(ezitxt, message_id, "rejected")
-    portal_sign_in(page, ezitxt)
+    portal_sign_in(page, ezitxt, shot)
     page.get_by_role("link", name="Mobile Report").click()
     page.get_by_label("Destination").fill(REJECTING)
     page.get_by_role("button", name="Apply filters").click()
@@ -80,7 +80,7 @@ def test_handset_inbox_shows_the_code(page: Page, ezitxt: EzitxtServer, shot: Sh
         second = send(http, ezitxt, secret, destination="+64211234567", content="Code 222222")
     settled(ezitxt, first, "received")
     settled(ezitxt, second, "received")
-    portal_sign_in(page, ezitxt)
+    portal_sign_in(page, ezitxt, shot)
     page.get_by_role("link", name="Handsets").click()
     shot(page, "handsets-empty")
     page.get_by_label("Phone number").fill("+64211234567")
@@ -107,7 +107,7 @@ def test_mobile_report_search_filters_and_paging(
             other = send(other_http, ezitxt, other_secret, destination="+64215550102", content="x")
     for message_id in [*ids, unicode_id, hostile, other]:
         settled(ezitxt, message_id, "received")
-    portal_sign_in(page, ezitxt)
+    portal_sign_in(page, ezitxt, shot)
     page.get_by_role("link", name="Mobile Report").click()
     expect(page.locator("#matching")).to_contain_text("33 messages")
     expect(page.locator("#report tbody tr")).to_have_count(33)

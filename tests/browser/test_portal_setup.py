@@ -28,10 +28,13 @@ def test_sign_in_refuses_a_wrong_password_then_signs_in(
     page.get_by_role("button", name="Sign in").click()
     # Back where the sign-in page was asked for.
     expect(page.get_by_role("heading", name="Handsets", exact=True)).to_be_visible()
+    shot(page, "back-at-handsets")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    shot(page, "signed-out")
     page.goto(ezitxt.url("/integrations/api-configuration/okta-inline-hook"))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    shot(page, "okta-inline-hook-needs-sign-in")
 
 
 def test_setup_values_by_clicking(page: Page, ezitxt: EzitxtServer, shot: Shot) -> None:
@@ -92,7 +95,7 @@ def test_setup_values_by_clicking(page: Page, ezitxt: EzitxtServer, shot: Shot) 
 def test_generate_new_password_stops_the_old_one_at_once(
     page: Page, ezitxt: EzitxtServer, shot: Shot
 ) -> None:
-    portal_sign_in(page, ezitxt)
+    portal_sign_in(page, ezitxt, shot)
     page.get_by_label("Application Name").fill("okta-hook")
     page.get_by_role("button", name="Create Application").click()
     secrets = []
@@ -116,17 +119,27 @@ def test_generate_new_password_stops_the_old_one_at_once(
 
         assert send(old) == 401
         assert send(new) == 202
-    # Cancel on the confirmation page changes nothing.
+    # The confirmation says the old password stops at once; Cancel changes nothing.
     page.get_by_role("button", name="Generate New Password").click()
+    expect(page.get_by_text("The current password stops working at once.")).to_be_visible()
     shot(page, "confirm-again")
     page.get_by_role("link", name="Cancel").click()
     expect(page.get_by_role("heading", name="Okta Inline Hook", exact=True)).to_be_visible()
+    with requests.Session() as http:
+        http.trust_env = False
+        still = http.post(
+            ezitxt.url("/rest/sms/v2/messages"),
+            json={"destination": "+64211234567", "content": "Your code is 123456"},
+            headers={"Authorization": new},
+            timeout=5,
+        )
+    assert still.status_code == 202  # the password made before Cancel still works
 
 
 def test_application_name_rules_and_a_second_application(
     page: Page, ezitxt: EzitxtServer, shot: Shot
 ) -> None:
-    portal_sign_in(page, ezitxt)
+    portal_sign_in(page, ezitxt, shot)
     page.get_by_label("Application Name").fill("bad:name")
     page.get_by_role("button", name="Create Application").click()
     expect(page.get_by_role("alert")).to_contain_text("1 to 64 letters")

@@ -2,7 +2,8 @@
 and a message's page with its status history (CONTRACT.md §5).
 
 Content is hidden unless the viewer ticks "Show content" (the report is read by support staff;
-an OTP on screen is a secret on screen). The count is bounded (``COUNT_CAP`` matches, a few
+an OTP on screen is a secret on screen), and never shown to an account without the permission
+to read it (``Console.content_allowed``). The count is bounded (``COUNT_CAP`` matches, a few
 ms of work): at a million messages an exact count could cost more than the page itself.
 """
 
@@ -15,7 +16,7 @@ from mocks.ezitxt.lifecycle import STATUSES
 from mocks.ezitxt.portal import report_query
 from mocks.ezitxt.portal.report_query import CHARSETS, FRAMES, ORIGINS, PAGE_SIZES
 from mocks.ezitxt.portal.sessions import Session
-from mocks.ezitxt.portal.web import backend_of, console_page, render
+from mocks.ezitxt.portal.web import backend_of, console_of, console_page, render
 
 COUNT_CAP = 10_000
 
@@ -24,6 +25,10 @@ COUNT_CAP = 10_000
 async def mobile_report(request: Request, session: Session) -> Response:
     backend = backend_of(request)
     query = report_query.parse(request.query_params, backend.clock())
+    content_allowed = console_of(request).content_allowed
+    if not content_allowed:
+        query.show_content = False
+        query.values["content"] = ""
     page = backend.store.report_keyset(
         query.criteria,
         limit=query.size,
@@ -58,6 +63,7 @@ async def mobile_report(request: Request, session: Session) -> Response:
             after=query.newer_than,
         ),
         found_one=found_one,
+        content_allowed=content_allowed,
         applications=[a.name for a in backend.applications.all()],
         statuses=STATUSES,
         origins=ORIGINS,
@@ -80,5 +86,13 @@ async def message_page(request: Request, session: Session) -> Response:
             back="/reports/mobile",
             back_label="Mobile Report",
         )
-    show_content = request.query_params.get("content") == "1"
-    return render(request, "message.html", session, m=message, show_content=show_content)
+    content_allowed = console_of(request).content_allowed
+    show_content = content_allowed and request.query_params.get("content") == "1"
+    return render(
+        request,
+        "message.html",
+        session,
+        m=message,
+        show_content=show_content,
+        content_allowed=content_allowed,
+    )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
@@ -53,6 +55,15 @@ def shown_time(epoch_or_iso: Any) -> str:
     return text.replace("T", " ").split(".", 1)[0] + " UTC"
 
 
+_BREAK_AFTER = re.compile(r"([._@])")
+
+
+def breakable(value: Any) -> Markup:
+    """Escaped text with a line-break chance after each ``.``, ``_`` and ``@``: a long event
+    type or login wraps there (never mid-word), so a table keeps its last column in view."""
+    return Markup(_BREAK_AFTER.sub(r"\1<wbr>", str(escape(value))))
+
+
 @jinja2.pass_context
 def path_for(context: Any, name: str, /, **params: Any) -> str:
     """Links as paths (``/admin/…``), whatever host name the browser used."""
@@ -72,6 +83,7 @@ def templates() -> Jinja2Templates:
     env.globals["url_for"] = path_for
     env.filters["pretty_json"] = pretty_json
     env.filters["shown_time"] = shown_time
+    env.filters["breakable"] = breakable
     return Jinja2Templates(env=env)
 
 

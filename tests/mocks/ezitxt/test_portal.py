@@ -7,10 +7,14 @@ import re
 
 import pytest
 import requests
+from starlette.routing import Route
 
+from mocks.ezitxt.app import create_app
 from mocks.ezitxt.portal.console import DEFAULT_CONSOLE_PASSWORD, DEFAULT_CONSOLE_USER
+from mocks.ezitxt.portal.routes import ROUTES
 from mocks.ezitxt.portal.sessions import COOKIE
-from tests.mocks.ezitxt.conftest import Gateway, new_application
+from tests.mocks.ezitxt.conftest import APP, TIMINGS, Gateway, new_application
+from tests.servers import serve
 
 HOOK_PAGE = "/integrations/api-configuration/okta-inline-hook"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -80,6 +84,23 @@ def test_a_post_without_the_csrf_token_is_refused(base: str, http: requests.Sess
     assert [
         a["applicationName"] for a in http.get(f"{base}/api/applications").json()["applications"]
     ] == ["okta-hook"]
+
+
+def test_every_portal_form_refuses_a_post_without_the_session_token(
+    base: str, http: requests.Session
+) -> None:
+    """Every POST route of the portal (read from its route table, so a new form is covered)."""
+    posts = [r.path for r in ROUTES if isinstance(r, Route) and "POST" in (r.methods or ())]
+    assert len(posts) >= 4 and "/signout" in posts
+    secret, _ = new_application(base, http)
+    sign_in(base, http)
+    for path in posts:
+        for data in ({"application": APP}, {"application": APP, "csrf": "forged"}):
+            answer = http.post(f"{base}{path}", data=data, allow_redirects=False)
+            assert answer.status_code == 403, path
+    # Nothing changed: the password still works, and the session is still signed in.
+    assert Gateway(base, http, secret, "").send(destination="+64211234567").status_code == 202
+    assert http.get(f"{base}{HOOK_PAGE}", allow_redirects=False).status_code == 200
 
 
 def test_sign_in_itself_needs_the_csrf_token(base: str, http: requests.Session) -> None:
@@ -179,3 +200,32 @@ def test_anonymous_sessions_never_push_out_signed_in_ones(monkeypatch: pytest.Mo
         sessions.start()
     assert sessions.find(cookie) is signed_in
     assert sessions.find(cookie + "x") is None and sessions.find(None) is None
+
+
+def test_content_is_shown_on_request_to_an_account_permitted_to_read_it(gw: Gateway) -> None:
+    message_id = gw.accepted(destination="+64211234567", content="Your code is 482913")
+    with requests.Session() as http:
+        http.trust_env = False
+        sign_in(gw.base, http)
+        hidden = http.get(f"{gw.base}/reports/mobile").text
+        shown = http.get(f"{gw.base}/reports/mobile", params={"content": "1"}).text
+        message = http.get(f"{gw.base}/reports/mobile/{message_id}", params={"content": "1"}).text
+    assert "482913" not in hidden and "Show content" in hidden
+    assert "482913" in shown and "482913" in message
+
+
+def test_an_account_not_permitted_never_sees_content() -> None:
+    app = create_app(db_path=":memory:", timings=TIMINGS, console_content=False)
+    with serve(app) as base, requests.Session() as http:
+        http.trust_env = False
+        secret, _ = new_application(base, http)
+        gw = Gateway(base, http, secret, "")
+        message_id = gw.accepted(destination="+64211234567", content="Your code is 482913")
+        sign_in(base, http)
+        report = http.get(f"{base}/reports/mobile", params={"content": "1"}).text
+        message = http.get(f"{base}/reports/mobile/{message_id}", params={"content": "1"}).text
+        search = http.get(f"{base}/reports/mobile", params={"id": message_id, "content": "1"}).text
+    for page in (report, message, search):
+        assert "482913" not in page and "Show content" not in page
+    assert "not permitted to read message content" in report
+    assert message_id in search and "not permitted to this account" in message

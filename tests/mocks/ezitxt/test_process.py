@@ -115,6 +115,7 @@ def test_console_account_comes_from_the_command_line(tmp_path: Path) -> None:
         [str(BIN), "mock-ezitxt", "--help"], capture_output=True, check=True, text=True
     ).stdout
     assert "--console-user" in help_text and "--console-password" in help_text
+    assert "--console-no-content" in help_text
     unwrapped = "".join(help_text.split())  # argparse wraps lines at hyphens
     assert DEFAULT_CONSOLE_USER in unwrapped and DEFAULT_CONSOLE_PASSWORD in unwrapped
     port = free_port()

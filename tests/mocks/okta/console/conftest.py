@@ -27,7 +27,7 @@ def csrf_of(page: str) -> str:
 def text_of(page: str) -> str:
     """The page's text, tags dropped and entities decoded, whitespace squeezed."""
     without_code = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    without_inline = re.sub(r"</?(strong|span|a|em|b)\b[^>]*>", "", without_code)
+    without_inline = re.sub(r"</?(strong|span|a|em|b|wbr)\b[^>]*>", "", without_code)
     without_tags = re.sub(r"<[^>]+>", " ", without_inline)
     return re.sub(r"\s+", " ", html.unescape(without_tags)).strip()
 

@@ -4,19 +4,39 @@ from __future__ import annotations
 
 import pytest
 import requests
+from starlette.routing import Route
 
+from mocks.okta.console import (
+    pages_authenticators,
+    pages_event_hooks,
+    pages_home,
+    pages_hooks,
+    pages_logs,
+    pages_people,
+)
 from mocks.okta.console.app import DEFAULT_PASSWORD, DEFAULT_USER
 from tests.mocks.okta.conftest import FakeHook, Org, running_org
 from tests.mocks.okta.console.conftest import Console, csrf_of, new_console, text_of
 
+# Every route of the console, read from its page modules, so that a page or form added later is
+# covered by the sign-in and CSRF tests without anyone listing it here.
+ROUTES: list[Route] = [
+    route
+    for module in (
+        pages_home,
+        pages_hooks,
+        pages_event_hooks,
+        pages_logs,
+        pages_people,
+        pages_authenticators,
+    )
+    for route in module.ROUTES
+    if isinstance(route, Route)
+]
 PAGES = [
-    "/admin/",
-    "/admin/workflow/inline-hooks",
-    "/admin/workflow/inline-hooks/add/telephony",
-    "/admin/reports/system-log",
-    "/admin/directory/people",
-    "/admin/directory/people/add",
-    "/admin/security/authenticators",
+    f"/admin{r.path}"
+    for r in ROUTES
+    if "GET" in (r.methods or ()) and "{" not in r.path and r.path != "/signin"
 ]
 
 
@@ -111,22 +131,50 @@ def test_console_credentials_come_from_create_app(ca_file: str) -> None:
 
 
 def _post_routes(org: Org, fake_hook: FakeHook) -> list[str]:
-    hook_id = org.create_hook(f"{fake_hook.url}/successful")["id"]
-    user_id = org.create_user()
-    base = f"/admin/workflow/inline-hooks/{hook_id}"
-    return [
-        "/admin/signin",
-        "/admin/signout",
-        "/admin/workflow/inline-hooks/add/telephony",
-        f"{base}/edit",
-        f"{base}/activate",
-        f"{base}/deactivate",
-        f"{base}/delete",
-        f"{base}/preview",
-        "/admin/directory/people/add",
-        f"/admin/directory/people/{user_id}",
-        "/admin/security/authenticators",
-    ]
+    """Every POST route of the console, its ``{id}`` filled with a thing of its kind."""
+    ids = {
+        pages_hooks.BASE: org.create_hook(f"{fake_hook.url}/successful")["id"],
+        pages_event_hooks.BASE: _event_hook(org, fake_hook),
+        "/directory/people": org.create_user(),
+    }
+    paths = []
+    for route in ROUTES:
+        if "POST" not in (route.methods or ()):
+            continue
+        path = route.path
+        for base, thing_id in ids.items():
+            if path.startswith(base + "/{id}"):
+                path = path.replace("{id}", thing_id)
+        assert "{" not in path, f"no id to fill {route.path} with"
+        paths.append(f"/admin{path}")
+    return paths
+
+
+def _event_hook(org: Org, fake_hook: FakeHook) -> str:
+    definition = {
+        "name": "feedback",
+        "events": {"type": "EVENT_TYPE", "items": ["user.authentication.auth_via_mfa"]},
+        "channel": {
+            "type": "HTTP",
+            "version": "1.0.0",
+            "config": {
+                "uri": f"{fake_hook.url}/events",
+                "headers": [],
+                "authScheme": {"type": "HEADER", "key": "Authorization", "value": "s3cret"},
+            },
+        },
+    }
+    response = org.api("POST", "/api/v1/eventHooks", json=definition)
+    assert response.status_code == 200, response.text
+    event_hook_id: str = response.json()["id"]
+    return event_hook_id
+
+
+def test_the_route_lists_hold_every_page_and_form() -> None:
+    posts = [r.path for r in ROUTES if "POST" in (r.methods or ())]
+    assert "/workflow/event-hooks/create" in posts and "/security/authenticators" in posts
+    assert "/admin/workflow/event-hooks" in PAGES and "/admin/reports/system-log" in PAGES
+    assert len(posts) >= 14
 
 
 def test_every_form_refuses_a_post_without_the_token(
@@ -141,6 +189,10 @@ def test_every_form_refuses_a_post_without_the_token(
     # Nothing happened: the hook is still there and active, the admin still signed in.
     hooks = org.api("GET", "/api/v1/inlineHooks").json()
     assert [h["status"] for h in hooks] == ["ACTIVE"]
+    event_hooks = org.api("GET", "/api/v1/eventHooks").json()
+    assert [(h["status"], h["verificationStatus"]) for h in event_hooks] == [
+        ("ACTIVE", "UNVERIFIED")
+    ]
     assert console.get("/admin/", allow_redirects=False).status_code == 200
 
 

@@ -63,6 +63,20 @@ def test_recovery_covers_password_reset_and_unlock(
     assert org.flow(user, requestType="account-unlock").json()["outcome"] == "SUCCESSFUL"
 
 
+def test_sms_off_for_enrolment_refuses_pre_enrollment_only(
+    console: Console, org: Org, fake_hook: FakeHook
+) -> None:
+    org.create_hook(f"{fake_hook.url}/successful")
+    user = org.create_user()
+    console.post(PAGE, {"sms_sign-in": "on", "sms_recovery": "on"})
+    refused = org.flow(user, requestType="pre-enrollment")
+    assert refused.status_code == 403 and refused.json()["errorCauses"] == [
+        {"errorSummary": "Phone (SMS) is not enabled for enrolment in Security > Authenticators"}
+    ]
+    assert fake_hook.received == []
+    assert org.flow(user, requestType="mfa-verification").json()["outcome"] == "SUCCESSFUL"
+
+
 def test_reset_turns_sms_back_on(console: Console, org: Org) -> None:
     console.post(PAGE, {})
     assert org.api("POST", "/_mock/reset").status_code == 204

@@ -8,6 +8,7 @@ from starlette.datastructures import FormData
 
 from mocks.okta.console.hook_form import HookForm, field_errors
 from mocks.okta.console.log_filters import LogFilters
+from mocks.okta.console.render import breakable
 from mocks.okta.hook_rules import TELEPHONY, check_definition
 
 
@@ -77,3 +78,9 @@ def test_log_windows() -> None:
         "period": "7d",
         "after": "3",
     }
+
+
+def test_breakable_escapes_then_offers_breaks_after_dots_underscores_and_ats() -> None:
+    assert breakable("system.sms.send_factor") == "system.<wbr>sms.<wbr>send_<wbr>factor"
+    assert breakable("aroha@example.nz") == "aroha@<wbr>example.<wbr>nz"
+    assert breakable('<b a="x.y">') == "&lt;b a=&#34;x.<wbr>y&#34;&gt;"
