@@ -119,7 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+INTERRUPTED_EXIT = 130  # as a shell reports a command ended by SIGINT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand. A Ctrl-C that lands before the subcommand handles it (while its
+    modules are imported, or in one that does not catch it) ends it with 130 and one line."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("ezitxt-okta: interrupted (Ctrl-C)\n")
+        return INTERRUPTED_EXIT
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown and not isinstance(args._module, Unavailable):

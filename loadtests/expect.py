@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema_rs
 import orjson
 
 import schemas
@@ -63,7 +62,7 @@ FAULTS = {
 class AnswerChecker:
     def __init__(self, fault: Fault) -> None:
         self.fault = fault
-        self._schema = jsonschema_rs.validator_for(schemas.load("okta/telephony-response"))
+        self._schema = schemas.validator("okta/telephony-response")  # compiled once a process
 
     def hook_answer(self, kind: str, http_status: int, body: bytes | None) -> str | None:
         """None when the connector's answer to a ``kind`` ("sms"/"voice") request is right."""

@@ -33,6 +33,7 @@ from loadtests.history import CONNECTOR_NAMES, peak_rate
 from loadtests.pumping_users import tally
 from loadtests.stages import SHAPES
 from loadtests.timeline import Snapshot, Timeline
+from mocks.common.timestamps import iso
 
 log = logging.getLogger("loadtests")
 CONTROL_TIMEOUT_S = 5.0
@@ -174,7 +175,7 @@ def start_timeline(environment: Environment, **_: Any) -> None:
     _run["timeline"] = Timeline()
     _run["started"] = time.monotonic()
     _run["started_epoch"] = time.time()
-    _run["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_run["started_epoch"]))
+    _run["started_at"] = iso(_run["started_epoch"])
     _run["sampler"] = gevent.spawn(_sample_every_second, environment)
 
 
@@ -297,11 +298,6 @@ def check_budgets(environment: Environment, **_: Any) -> None:
         print(f"verdict: {out / report.VERDICT_FILE}, summary: {out / report.SUMMARY_FILE}")
 
 
-def _rfc3339(epoch: float) -> str:
-    milliseconds = int(epoch % 1 * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{milliseconds:03d}Z"
-
-
 def _print_figures(figures: pumping.PumpingFigures) -> None:
     document = figures.document()
     bot, people = document["bot"], document["legitimate"]
@@ -324,7 +320,7 @@ def _pumping_figures(options: Any) -> pumping.PumpingFigures:
     tallies (the workers' summed in), and the connector's log when it is given."""
     bot_at_gateway = gateway_messages = None
     if options.ezitxt_url:
-        since_text = _rfc3339(_run.get("started_epoch", 0.0) - 1)  # a second early: clocks
+        since_text = iso(_run.get("started_epoch", 0.0) - 1)  # a second early: clocks
 
         def page(number: int) -> dict[str, Any]:
             found = requests.get(

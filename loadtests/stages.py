@@ -36,7 +36,8 @@ USER_RATE = (HOOK_WEIGHT * HOOK_USER_RATE + SIGN_IN_WEIGHT * SIGN_IN_USER_RATE) 
 DEFAULT_CLASSES = ("OktaHookCaller", "SignInUser")
 
 # The pumping shape: people signing in (a new person each time, as a day's sign-ins are), and a
-# bot asking for codes to one premium-looking mobile range with fresh users, never verifying.
+# bot asking for codes to one NZ mobile range (which the number-type checks pass) with fresh
+# users, never verifying.
 LEGIT_CLASS = "LegitimateSignIn"
 BOT_CLASS = "PumpingBot"
 LEGIT_USER_RATE = 0.25  # sign-ins a second per Locust user: a person waits for the SMS
@@ -182,7 +183,7 @@ SHAPES = {
             "pumping",
             f"SMS pumping: {PUMPING_LEGIT_RATE:g} legitimate sign-ins/s, and from "
             f"{PUMPING_BOT_JOINS_S:g} s a bot asking {PUMPING_BOT_RATE:g} codes/s for one "
-            "premium-looking mobile range, never verifying",
+            "NZ mobile range (not premium: the number-type checks pass it), never verifying",
             (
                 Stage(5, PUMPING_LEGIT_RATE + PUMPING_BOT_RATE, 5, PUMPING_CLASSES),
                 Stage(75, PUMPING_LEGIT_RATE + PUMPING_BOT_RATE, 0, PUMPING_CLASSES),

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import random
 import string
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
+from mocks.common.timestamps import iso
+
 EVENT_TYPE = "com.okta.telephony.provider"
+OTP_TTL_S = 300.0  # otpExpires: about 5 minutes after eventTime (CONTRACT.md §1)
 REQUEST_TYPES = {  # request type → (share, the sign-in path that triggers it)
     "mfa-verification": (70, "/idp/idx/challenge"),
     "pre-enrollment": (12, "/idp/idx/credential/enroll"),
@@ -68,10 +71,6 @@ def okta_form(e164: str, rng: random.Random) -> str:
     return rng.choice(forms)
 
 
-def okta_time(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 class RequestFactory:
     """One per simulated Okta org; ``next()`` gives the next request."""
 
@@ -91,13 +90,13 @@ class RequestFactory:
 
     def document(self, request_type: str, phone_number: str, *, voice: bool) -> dict[str, Any]:
         rng = self.rng
-        now = datetime.now(UTC)
+        now = time.time()
         otp = f"{rng.randrange(1_000_000):06d}"
         locale, template = rng.choice(TEMPLATES)
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         return {
             "eventId": "".join(rng.choices(_ID_CHARS + "-_", k=22)),
-            "eventTime": okta_time(now),
+            "eventTime": iso(now),
             "eventType": EVENT_TYPE,
             "eventTypeVersion": "1.0",
             "contentType": "application/json",
@@ -122,7 +121,7 @@ class RequestFactory:
                 "messageProfile": {
                     "msgTemplate": template.format(otp=otp),
                     "phoneNumber": phone_number,
-                    "otpExpires": okta_time(now + timedelta(minutes=5)),
+                    "otpExpires": iso(now + OTP_TTL_S),
                     "deliveryChannel": rng.choice(VOICE_CHANNELS if voice else SMS_CHANNELS),
                     "otpCode": otp,
                     "locale": locale,

@@ -24,6 +24,7 @@ HELP = (
 )
 LOG_LEVELS = ["debug", "info", "warning"]  # the levels all three servers know
 INTERRUPTED_EXIT = 130  # as a shell reports a command ended by SIGINT
+ENDPOINTS_HEADING = "What QA call most (README.md, 'QA guide', has each as a block)"
 
 
 class Interrupted(BaseException):
@@ -334,6 +335,7 @@ def _print_banner(stack: Stack, *, restart: bool) -> None:
         "A server that dies is restarted on its port with the same state"
         if restart
         else "A server that dies stops the stack (--no-restart)",
+        f"{ENDPOINTS_HEADING}:",
         f"  start a sign-in:       POST {u.okta}/_mock/flows",
         f"  verify a code:         POST {u.okta}/_mock/flows/{{id}}/verify",
         f"  System Log:            GET  {u.okta}/api/v1/logs   (Authorization: SSWS $TOKEN)",

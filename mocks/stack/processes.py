@@ -18,6 +18,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from mocks.common.timestamps import iso
+
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 CLI = str(Path(sys.executable).with_name("ezitxt-okta"))
@@ -64,7 +66,7 @@ class ServerProcess:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("ab") as log:
             if note:
-                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+                stamp = iso(time.time())
                 log.write(f"--- {stamp} {note}\n".encode())
                 log.flush()
             self.process = subprocess.Popen(

@@ -18,14 +18,22 @@ from pathlib import Path
 import pytest
 import requests
 
-from mocks.stack.cli import add_arguments
+from mocks.stack.cli import ENDPOINTS_HEADING, add_arguments
 from mocks.stack.consoles import DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER
 from mocks.stack.stack import free_port_base
 
 CLI = str(Path(sys.executable).with_name("ezitxt-okta"))
 SERVING = "The stack is serving"
+BANNER_END = "server logs:"  # the banner's last line
 # Passed with "=": a password may start with "-".
 CONSOLE_USER, CONSOLE_PASSWORD = "qa-stack@example.com", "-Dash-Pass-2026"
+# What QA do first with the pasted lines: the connector over TLS with the stack's CA (a CA
+# another stack rewrote failed exactly here), and Okta's API with the token.
+PASTED_CHECK = """set -eu
+curl -sS --fail-with-body --cacert "$CA" "$HOOK/healthz"; echo
+curl -sS --fail-with-body -H "Authorization: SSWS $TOKEN" "$OKTA/api/v1/inlineHooks"
+test -f "$STACK/env.sh"
+"""
 
 
 def read_until(process: subprocess.Popen[str], marker: str, timeout_s: float) -> str:
@@ -91,7 +99,7 @@ def test_stack_wires_demonstrates_serves_and_stops_cleanly(tmp_path: Path) -> No
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        printed = read_until(process, SERVING, timeout_s=60)
+        printed = read_until(process, BANNER_END, timeout_s=60)
         assert SERVING in printed, printed
         for step in ("1. EZITXT", "2. EZITXT > Generate New Password", "3. EZITXT > Okta Setup",
                      "4. Okta > Workflow > Inline Hooks", "5. Okta > Directory"):  # fmt: skip
@@ -102,6 +110,17 @@ def test_stack_wires_demonstrates_serves_and_stops_cleanly(tmp_path: Path) -> No
         assert "verifies in Okta: SUCCESS" in printed
         assert f"https://127.0.0.1:{base + 1}/okta/telephony" in printed
         assert all(port_in_use(p) for p in (base, base + 1, base + 2))
+        # The banner's export lines work as pasted into a shell, and it points to the guide.
+        assert "For the QA guide (README.md, 'QA guide'), paste into your shell" in printed
+        assert f"{ENDPOINTS_HEADING}:\n  start a sign-in:" in printed
+        exports = [line.strip() for line in printed.splitlines() if line.startswith("  export ")]
+        assert {line.split("=", 1)[0] for line in exports} >= {
+            f"export {name}" for name in ("EZ", "HOOK", "OKTA", "TOKEN", "CA", "STACK")
+        }
+        pasted = "\n".join([*exports, PASTED_CHECK])
+        shell = subprocess.run(["bash", "-c", pasted], capture_output=True, text=True, timeout=30)
+        assert shell.returncode == 0, shell.stdout + shell.stderr
+        assert '"status":"ok"' in shell.stdout.replace(" ", "") and '"ACTIVE"' in shell.stdout
         # The banner's consoles, and the sign-in it prints works on both.
         ez, okta = f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 2}"
         sign_in = f"sign in as {CONSOLE_USER} / {CONSOLE_PASSWORD}"

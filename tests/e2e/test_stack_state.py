@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,20 @@ def test_ctrl_c_during_start_up_stops_and_says_so(tmp_path: Path) -> None:
         assert wrong not in cli.output, cli.output
     assert not any(port_in_use(p) for p in (base, base + 1, base + 2))
     assert not (tmp_path / f"var/stack-{base}/stack.json").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after_s", [0.1, 0.2, 0.3, 0.5])
+def test_ctrl_c_in_the_first_moments_prints_no_traceback(tmp_path: Path, after_s: float) -> None:
+    """Ctrl-C before the stack's own handler is in place (its modules still being imported)
+    ends it as Ctrl-C later does: exit status 130, a line saying so, no traceback."""
+    base = free_port_base()
+    with StackCli("--port-base", str(base), cwd=tmp_path) as cli:
+        time.sleep(after_s)
+        cli.interrupt()
+        code = cli.finish()
+    assert code == 130, cli.output
+    assert "interrupted" in cli.output.lower(), cli.output
+    for wrong in ("Traceback", "KeyboardInterrupt", "stack failed", SERVING):
+        assert wrong not in cli.output, cli.output
+    assert not any(port_in_use(p) for p in (base, base + 1, base + 2))

@@ -30,6 +30,9 @@ def test_help_names_the_command_and_describes_every_option() -> None:
         a.option_strings for a in parser_actions if not a.help
     ]
     assert "Exit status" in shown and "130" in shown
+    # The pumping bot's range is an NZ mobile range (phonenumbers: MOBILE), not a premium one.
+    words = " ".join(shown.split())  # argparse wraps lines
+    assert "premium-looking" not in words and "one NZ mobile range (not premium" in words
 
 
 def test_target_needs_a_secret_and_takes_no_fault(capsys: pytest.CaptureFixture[str]) -> None:

@@ -144,3 +144,13 @@ def test_an_empty_after_is_no_cursor(org: Org) -> None:
     org.create_user()
     assert org.api("GET", "/api/v1/logs", params={"after": ""}).status_code == 200
     assert len(org.api("GET", "/api/v1/users", params={"after": ""}).json()) == 1
+
+
+def test_execute_of_a_telephony_hook_is_not_retried(org: Org, fake_hook: FakeHook) -> None:
+    """Okta's execute page promises one retry after a timeout or an error answer; its telephony
+    hook page says a telephony hook "isn't retried". The mock follows the telephony page: an
+    execute sends a real SMS, and a retry of a call that did send would send a second."""
+    hook = org.create_hook(f"{fake_hook.url}/server-error")
+    answer = org.api("POST", f"{HOOKS}/{hook['id']}/execute", json=SAMPLE)
+    assert error_code(answer, 400) == "E0000001"
+    assert [r["path"] for r in fake_hook.received] == ["server-error"]
