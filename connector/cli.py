@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from types import ModuleType
 
+from connector import interrupts
+
 GROUP = "ezitxt_okta.commands"
 DISTRIBUTION = "ezitxt-okta"
 # Without installed metadata (a bare source tree), the connector's own command still works.
@@ -128,12 +130,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except KeyboardInterrupt:
-        sys.stderr.write("ezitxt-okta: interrupted (Ctrl-C)\n")
-        return INTERRUPTED_EXIT
+        return _interrupted()
+
+
+def _interrupted() -> int:
+    sys.stderr.write("ezitxt-okta: interrupted (Ctrl-C)\n")
+    return INTERRUPTED_EXIT
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    # The subcommands' modules are imported here: a Ctrl-C meanwhile is acted on after.
+    with interrupts.deferred() as noted:
+        parser = build_parser()
+    if noted:
+        return _interrupted()
     args, unknown = parser.parse_known_args(argv)
     if unknown and not isinstance(args._module, Unavailable):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")

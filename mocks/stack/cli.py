@@ -11,6 +11,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from connector import interrupts
 from mocks.okta import defaults as okta_defaults
 from mocks.stack.consoles import DEMO_CONSOLE_PASSWORD, DEMO_CONSOLE_USER
 
@@ -24,6 +25,7 @@ HELP = (
 )
 LOG_LEVELS = ["debug", "info", "warning"]  # the levels all three servers know
 INTERRUPTED_EXIT = 130  # as a shell reports a command ended by SIGINT
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 ENDPOINTS_HEADING = "What QA call most (README.md, 'QA guide', has each as a block)"
 
 
@@ -205,17 +207,22 @@ def reset(args: argparse.Namespace) -> int:
 
 
 def start(args: argparse.Namespace) -> int:
-    from mocks.stack import demo, wiring
-    from mocks.stack.processes import PortBusy
-    from mocks.stack.stack import Stack
-    from mocks.stack.state import FolderInUse
-    from mocks.stack.supervisor import Supervisor
+    # A Ctrl-C while these import is acted on after (connector.interrupts says why).
+    with interrupts.deferred(STOP_SIGNALS) as noted:
+        from mocks.stack import demo, wiring
+        from mocks.stack.processes import PortBusy
+        from mocks.stack.stack import Stack
+        from mocks.stack.state import FolderInUse
+        from mocks.stack.supervisor import Supervisor
+    if noted:
+        _say(f"Interrupted during start-up ({noted[0].name}): nothing was started")
+        return INTERRUPTED_EXIT
 
     if not 1 <= args.port_base <= 65533:
         _say("ezitxt-okta stack: --port-base must leave room for three ports")
         return 2
     stop = threading.Event()
-    phase = {"serving": False, "stopping": False}
+    phase: dict[str, bool | str] = {"serving": False, "stopping": False}
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         if phase["stopping"]:
@@ -223,11 +230,17 @@ def start(args: argparse.Namespace) -> int:
         if phase["serving"]:
             stop.set()
             return
-        phase["stopping"] = True
+        phase["stopping"] = signal.Signals(signum).name
         raise Interrupted(signal.Signals(signum).name)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    def unless_interrupted() -> None:
+        """An Interrupted that a finalizer swallowed (Python prints "Exception ignored" and goes
+        on) still stops the start-up, here, before the stack reports itself serving."""
+        if phase["stopping"]:
+            raise Interrupted(str(phase["stopping"]))
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
     folder = _folder(args)
     stack = Stack(
         port_base=args.port_base,
@@ -252,6 +265,7 @@ def start(args: argparse.Namespace) -> int:
     _say(f"Starting the stack in {folder} ...")
     try:
         stack.start()
+        unless_interrupted()
         _say(f"  mock EZITXT  {stack.urls.ezitxt}")
         _say(f"  connector    {stack.urls.connector}  (hook {stack.urls.hook})")
         if stack.event_hook:
@@ -277,6 +291,7 @@ def start(args: argparse.Namespace) -> int:
                 wired.user["profile"]["mobilePhone"],
                 say=_say,
             )
+        unless_interrupted()
         stack.publish()
         _print_consoles(stack, wired.user["profile"]["login"])
         _print_banner(stack, restart=not args.no_restart)

@@ -4,12 +4,14 @@ were still being imported, printed a ``KeyboardInterrupt`` traceback)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 
 import pytest
 
-from connector import cli
+from connector import cli, interrupts
 
 
 def interrupting_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, at: str) -> None:
@@ -35,3 +37,44 @@ def test_ctrl_c_ends_a_command_with_130_and_one_line(
     captured = capsys.readouterr()
     assert captured.err == "ezitxt-okta: interrupted (Ctrl-C)\n"
     assert "Traceback" not in captured.out + captured.err
+
+
+def test_ctrl_c_inside_a_finalizer_while_a_command_imports_is_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGINT landing while the garbage collector runs a finalizer during an import: Python
+    swallows an exception raised there ("Exception ignored"), so the Ctrl-C was lost and the
+    command ran (seen: ``stack`` interrupted 0.2 s after start went on to serve)."""
+    module = tmp_path / "finalized_command.py"
+    module.write_text(
+        "import os, signal\n"
+        "class Finalized:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        sum(range(1000))  # the handler runs here, inside __del__\n"
+        "leftover = Finalized()\n"
+        "del leftover\n"
+        "HELP = 'a command'\n"
+        "def add_arguments(parser):\n    pass\n"
+        "def run(args):\n    print('ran')\n    return 0\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "finalized_command", raising=False)
+    monkeypatch.setattr(cli, "discover", lambda: [cli.Command("slow", "finalized_command")])
+    assert cli.main(["slow"]) == 130
+    captured = capsys.readouterr()
+    assert "ran" not in captured.out
+    assert captured.err == "ezitxt-okta: interrupted (Ctrl-C)\n"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_deferred_notes_a_signal_and_puts_the_handler_back() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    with interrupts.deferred() as noted:
+        os.kill(os.getpid(), signal.SIGINT)
+        sum(range(1000))  # a point where Python runs the handler
+    assert noted == [signal.SIGINT]
+    assert signal.getsignal(signal.SIGINT) is before
+    with interrupts.deferred() as noted:
+        pass
+    assert noted == []
