@@ -6,19 +6,23 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
+
 from connector.admin import checks as c
 from connector.admin.checks import FAIL, PASS, SKIP, Check
-from connector.admin.ezitxt_portal import Portal
+from connector.admin.ezitxt_portal import Portal, PortalError
 from connector.admin.hooks import auth_scheme, hook_url, ours
 from connector.admin.okta_client import Okta, OktaError
 from connector.admin.target import Target
 from connector.errors import UnusableNumber
 from connector.phone import mask, normalise
 
+CONNECTION = "Connection"
 CONFIG, OKTA, PLATFORM, COMMON = "Configuration", "Okta", "Platform", "Common causes"
 BLOCKING = ("rejected", "blocked")
 HOOK_EVENTS = ("inline_hook.response.processed", "inline_hook.executed")
@@ -50,15 +54,58 @@ def diagnose(target: Target, options: Options) -> list[Check]:
     okta, portal = target.okta(), target.portal()
     try:
         since = time.time() - options.hours * 3600
-        found: list[Check] = []
-        found += configuration(okta, portal, target.application, options)
-        found += okta_checks(okta, since)
-        found += platform(okta, portal, target.application, options, since)
-        found += common_causes(okta, options.default_region)
+        found = connection(okta, portal, target.application)
+        if any(check.status == FAIL for check in found):
+            return found  # nothing else can be read
+        sections: list[tuple[str, Callable[[], list[Check]]]] = [
+            (CONFIG, lambda: configuration(okta, portal, target.application, options)),
+            (OKTA, lambda: okta_checks(okta, since)),
+            (PLATFORM, lambda: platform(okta, portal, target.application, options, since)),
+            (COMMON, lambda: common_causes(okta, options.default_region)),
+        ]
+        for section, checks in sections:
+            try:
+                found += checks()
+            except API_ERRORS as error:  # one section that cannot finish: a ✗, not a traceback
+                found.append(Check(section, f"{section} checks", FAIL, str(error), fix_for(error)))
         return found
     finally:
         okta.close()
         portal.close()
+
+
+API_ERRORS = (OktaError, PortalError, requests.RequestException)
+
+
+def fix_for(error: Exception) -> str:
+    if isinstance(error, OktaError):
+        if error.status == 401:
+            return c.FIX_OKTA_TOKEN
+        if error.status == 403:
+            return c.FIX_OKTA_PERMISSION
+        return f"Okta answered HTTP {error.status}: try again later, or see Okta's status page"
+    if isinstance(error, PortalError):
+        return "Check the EZITXT portal URL (--ezitxt-url) and the application name (--application)"
+    return "Check the URL (--okta-url, --ezitxt-url), the network, and --ca-file for https"
+
+
+def connection(okta: Okta, portal: Portal, application: str) -> list[Check]:
+    """Both APIs answer, Okta's with the token: else every other check would fail alike."""
+    out = []
+    try:
+        count = len(okta.telephony_hooks())
+        out.append(Check(CONNECTION, "Okta API answers with the token", PASS,
+                         f"{okta.url}, {count} telephony hook(s)"))  # fmt: skip
+    except API_ERRORS as error:
+        out.append(Check(CONNECTION, "Okta API answers with the token", FAIL, str(error),
+                         fix_for(error)))  # fmt: skip
+    try:
+        portal.application(application)
+        out.append(Check(CONNECTION, "EZITXT portal API answers", PASS, portal.url))
+    except API_ERRORS as error:
+        out.append(Check(CONNECTION, "EZITXT portal API answers", FAIL, str(error),
+                         fix_for(error)))  # fmt: skip
+    return out
 
 
 # Configuration ---------------------------------------------------------------------------------
@@ -246,12 +293,25 @@ def try_secret(okta: Okta, hook: dict[str, Any], options: Options) -> Check:
 
 
 def okta_checks(okta: Okta, since: float) -> list[Check]:
-    return [sms_uses(okta), hook_failures(okta, since)]
+    # Until now, not the start of the run: --test-number's execute has just been logged.
+    return [sms_uses(okta), hook_failures(okta, since, time.time() + 0.001)]
+
+
+# Real Okta's Phone authenticator says what it may be used for in ``settings.allowedFor``
+# (AllowedForEnum of the management OpenAPI) and lists its ``sms`` method's status at
+# ``/api/v1/authenticators/{id}/methods``; the uses each value leaves SMS on for:
+ALLOWED_FOR_USES = {
+    "any": ("sign-in", "recovery"),
+    "sso": ("sign-in",),
+    "recovery": ("recovery",),
+    "none": (),
+}
+USES = ("sign-in", "recovery")
 
 
 def sms_uses(okta: Okta) -> Check:
     """Security > Authenticators > Phone: SMS allowed for each use, where the org's API shows it
-    (mock Okta: its ``uses`` extension; a real org: the phone authenticator's sms method)."""
+    (mock Okta: its ``smsUses`` extension; a real org: ``allowedFor`` and the sms method)."""
     name = "SMS enabled in the Phone authenticator's uses"
     try:
         authenticators = okta.call("authenticators", "GET", "/api/v1/authenticators")
@@ -272,7 +332,8 @@ def sms_uses(okta: Okta) -> Check:
             "the Phone authenticator is not active",
             "Activate it in Okta: Security > Authenticators > Phone",
         )
-    uses = (phone.get("settings") or {}).get("smsUses")
+    settings = phone.get("settings") or {}
+    uses = settings.get("smsUses")
     if isinstance(uses, dict):
         off = sorted(use for use, enabled in uses.items() if not enabled)
         if off:
@@ -280,9 +341,38 @@ def sms_uses(okta: Okta) -> Check:
                 OKTA, name, FAIL, f"SMS is off for: {', '.join(off)}", c.FIX_SMS_USE, {"off": off}
             )
         return Check(OKTA, name, PASS, f"SMS on for: {', '.join(sorted(uses))}")
+    return real_org_sms_uses(okta, phone, settings.get("allowedFor"))
+
+
+def real_org_sms_uses(okta: Okta, phone: dict[str, Any], allowed_for: Any) -> Check:
+    name = "SMS enabled in the Phone authenticator's uses"
+    try:
+        path = f"/api/v1/authenticators/{phone['id']}/methods"
+        methods = okta.call("authenticator methods", "GET", path)
+    except OktaError:
+        methods = None  # an org without the methods API (Classic Engine): allowedFor alone
+    sms = next((m for m in methods or [] if m.get("type") == "sms"), None)
+    if sms is not None and sms.get("status") != "ACTIVE":
+        return Check(
+            OKTA, name, FAIL, f"the Phone authenticator's SMS method is {sms.get('status')}",
+            FIX_SMS_METHOD, {"off": list(USES)},
+        )  # fmt: skip
+    if allowed_for in ALLOWED_FOR_USES:
+        off = [use for use in USES if use not in ALLOWED_FOR_USES[allowed_for]]
+        detail = f"allowedFor {allowed_for}"
+        if off:
+            return Check(
+                OKTA, name, FAIL, f"{detail}: SMS is off for: {', '.join(off)}", c.FIX_SMS_USE,
+                {"off": off},
+            )  # fmt: skip
+        method = "SMS method ACTIVE, " if sms is not None else ""
+        return Check(OKTA, name, PASS, f"{method}{detail}: SMS on for: {', '.join(USES)}")
     return Check(
         OKTA, name, PASS, "the Phone authenticator is ACTIVE (per-use settings not exposed)"
     )
+
+
+FIX_SMS_METHOD = "Activate SMS in Okta: Security > Authenticators > Phone > Actions > SMS"
 
 
 def failure_cause(event: dict[str, Any]) -> str:
@@ -298,13 +388,21 @@ def failure_cause(event: dict[str, Any]) -> str:
     return f"error: {reason or 'no reason given'}"
 
 
-def hook_failures(okta: Okta, since: float) -> Check:
-    name = "System Log: telephony hook failures"
-    filter_text = " or ".join(f'eventType eq "{e}"' for e in HOOK_EVENTS)
+def is_other_hooks(event: dict[str, Any], telephony_ids: set[str]) -> bool:
+    """An event about an inline hook that is not a telephony hook (a token or registration
+    hook of the same org), told by its InlineHook target."""
+    hooks = {t.get("id") for t in event.get("target") or [] if t.get("type") == "InlineHook"}
+    return bool(hooks) and not hooks & telephony_ids
+
+
+def failure_causes(events: Iterable[dict[str, Any]], telephony_ids: set[str]) -> Counter[str]:
+    """The failed calls of the telephony hooks, counted by cause."""
     causes: Counter[str] = Counter()
     seen: set[tuple[str, ...]] = set()
-    for event in okta.logs(iso(since), filter_text):
+    for event in events:
         if (event.get("outcome") or {}).get("result") != "FAILURE":
+            continue
+        if is_other_hooks(event, telephony_ids):
             continue
         # One failed call can log both events, with the same debugData and reason: count it once.
         debug = (event.get("debugContext") or {}).get("debugData") or {}
@@ -313,6 +411,14 @@ def hook_failures(okta: Okta, since: float) -> Check:
         if call not in seen:
             seen.add(call)
             causes[failure_cause(event)] += 1
+    return causes
+
+
+def hook_failures(okta: Okta, since: float, until: float) -> Check:
+    name = "System Log: telephony hook failures"
+    filter_text = " or ".join(f'eventType eq "{e}"' for e in HOOK_EVENTS)
+    telephony_ids = {str(h.get("id")) for h in okta.telephony_hooks()}
+    causes = failure_causes(okta.logs(iso(since), iso(until), filter_text), telephony_ids)
     if not causes:
         return Check(OKTA, name, PASS, "none since " + iso(since))
     detail = "; ".join(f"{n} × {cause}" for cause, n in causes.most_common())

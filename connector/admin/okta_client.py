@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -87,15 +88,24 @@ class Okta:
         return response.json() if response.content else None
 
     def pages(self, what: str, path: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
-        """Every item of a listing, following ``Link: rel="next"`` (bounded)."""
+        """Every item of a listing, following ``Link: rel="next"`` (bounded).
+
+        An empty page ends it: a System Log query without ``until`` is a polling query, whose
+        every page links a next one, empty or not (okta/okta-sdk-python#231). A next link to
+        another origin is not followed: the session sends the API token with every request."""
         url: str | None = path
         for _ in range(MAX_PAGES):
             if url is None:
                 return
             response = self.request(what, "GET", url, params=params)
             params = None  # the next link carries them
-            yield from response.json()
+            items = response.json()
+            if not items:
+                return
+            yield from items
             url = next_link(response.headers.get("Link"))
+            if url is not None and _origin(url) != _origin(self.url):
+                raise OktaError(what, response.status_code, f"next page on another host: {url}")
 
     # The endpoints these tools use.
     def telephony_hooks(self) -> list[dict[str, Any]]:
@@ -130,9 +140,15 @@ class Okta:
     def users(self) -> Iterator[dict[str, Any]]:
         return self.pages("list users", "/api/v1/users", {"limit": 200})
 
-    def logs(self, since: str, filter_text: str) -> Iterator[dict[str, Any]]:
-        params = {"since": since, "filter": filter_text, "limit": 1000}
+    def logs(self, since: str, until: str, filter_text: str) -> Iterator[dict[str, Any]]:
+        """A bounded query (``since`` and ``until``): its last page links no next one."""
+        params = {"since": since, "until": until, "filter": filter_text, "limit": 1000}
         return self.pages("System Log", "/api/v1/logs", params)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _summary(response: requests.Response) -> str:

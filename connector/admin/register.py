@@ -114,6 +114,8 @@ def register(
 
 
 def run(args: argparse.Namespace) -> int:
+    import requests
+
     from connector.admin.target import resolve_or_complain
 
     target = resolve_or_complain(args, "register")
@@ -127,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         given = SetupValues(args.url, args.field, args.secret)
     try:
         hook = register(target, args.name, given, print, take_over=args.take_over)
-    except RuntimeError as error:
+    except (RuntimeError, requests.RequestException) as error:  # Okta's or EZITXT's
         sys.stderr.write(f"ezitxt-okta register: {error}\n")
         return 1
     return 0 if hook.get("status") == "ACTIVE" else 1

@@ -64,6 +64,8 @@ def rotate(target: Any, name: str, say: Any) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    import requests
+
     from connector.admin.target import resolve_or_complain
 
     target = resolve_or_complain(args, "rotate")
@@ -71,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         rotate(target, args.name, print)
-    except RuntimeError as error:
+    except (RuntimeError, requests.RequestException) as error:  # Okta's or EZITXT's
         sys.stderr.write(f"ezitxt-okta rotate: {error}\n")
         return 1
     return 0

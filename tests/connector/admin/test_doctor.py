@@ -237,3 +237,123 @@ def test_the_execute_answer_is_classified(
 ) -> None:
     check = classify_execute(status, body)
     assert (check.status, check.fix) == (verdict, fix)
+
+
+def test_a_wrong_okta_api_token_is_one_cross_not_a_traceback(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = doctor(admin, capsys, "--okta-token", "00wrong-token-wrong-token")
+    assert code == 1
+    assert list(failed(doc)) == ["Okta API answers with the token"]
+    check = failed(doc)["Okta API answers with the token"]
+    assert "HTTP 401" in check["detail"] and check["fix"] == c.FIX_OKTA_TOKEN
+    assert "00wrong-token" not in json.dumps(doc)
+    assert [x["section"] for x in doc["checks"]] == ["Connection", "Connection"]
+
+
+def closed_port_url() -> str:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        return f"https://127.0.0.1:{closed.getsockname()[1]}"
+
+
+def test_an_unreachable_ezitxt_portal_is_one_cross(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = doctor(admin, capsys, "--ezitxt-url", closed_port_url())
+    assert code == 1
+    assert list(failed(doc)) == ["EZITXT portal API answers"]
+    assert failed(doc)["EZITXT portal API answers"]["fix"].startswith("Check the URL")
+
+
+@pytest.mark.parametrize("command", ["register", "rotate"])
+def test_register_and_rotate_say_an_unreachable_okta_in_one_line(
+    admin: Admin, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    code = cli.main([command, "--workdir", str(admin.workdir), "--okta-url", closed_port_url()])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith(f"ezitxt-okta {command}: ") and "Traceback" not in err
+
+
+def test_no_such_ezitxt_application(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = doctor(admin, capsys, "--application", "no-such-application")
+    assert code == 1
+    assert list(failed(doc)) == ["EZITXT application"]
+    assert "Integrations > API Configuration" in failed(doc)["EZITXT application"]["fix"]
+
+
+def test_an_application_whose_password_was_never_generated(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    admin.ezitxt.call(
+        "create application", "POST", "/api/applications", json={"name": "fresh-app"}, ok=(201,)
+    )
+    code, doc = doctor(admin, capsys, "--application", "fresh-app")
+    assert code == 1
+    assert list(failed(doc)) == ["secret copied into Okta"]
+    assert failed(doc)["secret copied into Okta"]["detail"] == "no password generated in EZITXT"
+
+
+def test_a_message_id_not_in_the_mobile_report(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = doctor(admin, capsys, "--message", "00000000-0000-0000-0000-000000000000")
+    assert code == 1
+    assert list(failed(doc)) == ["message 00000000-0000-0000-0000-000000000000"]
+
+
+def test_a_user_not_in_okta(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = doctor(admin, capsys, "--user", "nobody@example.co.nz")
+    assert code == 1
+    assert failed(doc)["user nobody@example.co.nz"]["detail"] == "no such user in Okta"
+    assert list(failed(doc)) == ["user nobody@example.co.nz"]
+
+
+def test_one_users_history_when_the_number_cannot_be_normalised(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    login = "bad.number@example.co.nz"
+    profile = {"firstName": "Bad", "lastName": "Number", "login": login, "email": login,
+               "mobilePhone": "021 12 3457 89 99"}  # fmt: skip
+    admin.okta.call("create user", "POST", "/api/v1/users?activate=true", json={"profile": profile})
+    code, doc = doctor(admin, capsys, "--user", login)
+    assert code == 1
+    check = failed(doc)[f"user {login}"]
+    assert (check["detail"], check["fix"]) == ("mobile ***999 cannot be normalised", c.FIX_NUMBER)
+    assert "3457" not in json.dumps(doc)
+
+
+def test_a_test_number_the_connector_refuses_is_its_error_objects_reason(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The connector answers an error object (a country not allowed); the System Log groups
+    the failure under that error's reason."""
+    code, doc = doctor(admin, capsys, "--test-number", "+14155550123")
+    assert code == 1
+    found = failed(doc)
+    tried = found["secret tried for real (one SMS)"]
+    assert tried["detail"].startswith("the connector answered an error: ")
+    summary = tried["detail"].removeprefix("the connector answered an error: ")
+    assert found["System Log: telephony hook failures"]["detail"] == f"1 × error: {summary}"
+    assert set(found) == {"secret tried for real (one SMS)", "System Log: telephony hook failures"}
+
+
+def test_the_system_log_is_read_in_one_request(
+    admin: Admin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mock Okta links a next page from every page of a query without ``until``, as Okta does:
+    doctor asks a bounded query and reads it in one page."""
+    from connector.admin.okta_client import Okta
+
+    asked: list[str] = []
+    request = Okta.request
+
+    def counted(self: Okta, what: str, *args: Any, **kw: Any) -> Any:
+        asked.append(what)
+        return request(self, what, *args, **kw)
+
+    monkeypatch.setattr(Okta, "request", counted)
+    code, _ = doctor(admin, capsys)
+    assert code == 0
+    assert asked.count("System Log") == 1
