@@ -16,7 +16,14 @@ import requests
 from connector.admin import checks as c
 from connector.admin.checks import FAIL, PASS, SKIP, Check
 from connector.admin.ezitxt_portal import Portal, PortalError
-from connector.admin.hooks import auth_scheme, hook_url, ours
+from connector.admin.hooks import (
+    OAUTH_SECRET_WHERE,
+    auth_scheme,
+    hook_url,
+    is_oauth,
+    oauth_summary,
+    ours,
+)
 from connector.admin.okta_client import Okta, OktaError
 from connector.admin.target import Target
 from connector.errors import UnusableNumber
@@ -155,6 +162,8 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
             c.FIX_URL,
         ),
     ]
+    if is_oauth(hook):
+        return out + oauth_configuration(hook, okta, options)
     scheme = auth_scheme(hook)
     auth_ok = scheme.get("type") == "HEADER" and scheme.get("key") == values["authenticationField"]
     out.append(
@@ -200,6 +209,22 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
         )
     out.append(try_secret(okta, hook, options))
     return out
+
+
+def oauth_configuration(hook: dict[str, Any], okta: Okta, options: Options) -> list[Check]:
+    """An ``OAUTH`` hook (the connector's ``oauth`` mode): no header, and no EZITXT secret in
+    Okta whose age could be compared with EZITXT's last new password."""
+    return [
+        Check(CONFIG, "authentication is OAuth 2.0", PASS, oauth_summary(hook)),
+        Check(
+            CONFIG,
+            "secret copied into Okta",
+            SKIP,
+            f"{OAUTH_SECRET_WHERE}; a password generated in EZITXT must be put there"
+            " (--test-number tries it)",
+        ),
+        try_secret(okta, hook, options),
+    ]
 
 
 def execute_body(hook_id: str, okta_url: str, number: str) -> dict[str, Any]:

@@ -7,6 +7,10 @@ from typing import Any
 from connector.admin.okta_client import TELEPHONY
 
 
+class AdminRefusal(RuntimeError):
+    """A command that would break a working setup, refused before it changed anything."""
+
+
 def hook_body(name: str, url: str, field: str, secret: str) -> dict[str, Any]:
     """Add Inline Hook > Telephony, authentication "HTTP headers", with the setup values."""
     return {
@@ -34,6 +38,25 @@ def hook_url(hook: dict[str, Any]) -> str | None:
 def auth_scheme(hook: dict[str, Any]) -> dict[str, Any]:
     scheme = ((hook.get("channel") or {}).get("config") or {}).get("authScheme") or {}
     return scheme if isinstance(scheme, dict) else {}
+
+
+def is_oauth(hook: dict[str, Any]) -> bool:
+    """Okta's ``OAUTH`` channel (CONTRACT.md §7): Okta sends a bearer token, holds no EZITXT
+    secret; the connector's ``oauth`` mode maps the token's client to that secret."""
+    return (hook.get("channel") or {}).get("type") == "OAUTH"
+
+
+def oauth_summary(hook: dict[str, Any]) -> str:
+    config = (hook.get("channel") or {}).get("config") or {}
+    return (
+        f"OAuth 2.0 ({config.get('authType')}, client {config.get('clientId')}, "
+        f"token URL {config.get('tokenUrl')})"
+    )
+
+
+OAUTH_SECRET_WHERE = (
+    "Okta holds no EZITXT secret: the connector's EZITXT_HOOK_OAUTH_CLIENTS maps the client to it"
+)
 
 
 def ours(hooks: list[dict[str, Any]], name: str, url: str) -> dict[str, Any] | None:

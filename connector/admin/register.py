@@ -60,13 +60,34 @@ def register(
     target: Any, name: str, given: SetupValues | None, say: Any, *, take_over: bool = False
 ) -> dict[str, Any]:
     """Create or update the hook; activate it; returns it. A second run changes nothing."""
-    from connector.admin.hooks import auth_scheme, hook_body, hook_url, mask_secret, ours
+    from connector.admin.hooks import (
+        AdminRefusal,
+        auth_scheme,
+        hook_body,
+        hook_url,
+        is_oauth,
+        mask_secret,
+        oauth_summary,
+        ours,
+    )
 
     okta, portal = target.okta(), target.portal()
     try:
-        values = given or setup_values(portal, target.application, say)
         hooks = okta.telephony_hooks()
+        if given is None:
+            app = portal.application(target.application)
+            url = app["oktaSetupValues"]["url"] if app else None
+            oauth = ours(hooks, name, url) if url else None
+            if url is not None and oauth is not None and is_oauth(oauth):
+                return keep_oauth_hook(okta, hooks, oauth, url, say, take_over=take_over)
+        values = given or setup_values(portal, target.application, say)
         hook = ours(hooks, name, values.url)
+        if hook is not None and is_oauth(hook):
+            raise AdminRefusal(
+                f"the hook {hook['id']} authenticates with {oauth_summary(hook)}; --url, --field "
+                "and --secret would make it HTTP headers, which the connector's oauth mode "
+                "refuses. Nothing was changed: change the hook in Okta, or delete it first."
+            )
         unchanged = (
             hook is not None
             and hook_url(hook) == values.url
@@ -89,28 +110,64 @@ def register(
             say(f"Okta: the telephony hook {name!r} {hook['id']} already matches EZITXT's values")
         if values.secret is not None:
             say(f"   Authentication Field {values.field}, Secret {mask_secret(values.secret)}")
-        others = [h for h in hooks if h["id"] != hook["id"] and h.get("status") == "ACTIVE"]
-        for other in others:
-            say(
-                f"WARNING: another telephony hook is ACTIVE: {other.get('name')!r} {other['id']} "
-                f"-> {hook_url(other)}; Okta allows one active telephony hook"
-            )
-            if take_over:
-                okta.lifecycle(other["id"], "deactivate")
-                say(f"Okta: deactivated {other['id']} (--take-over)")
-        if hook.get("status") != "ACTIVE":
-            if others and not take_over:
-                say(
-                    f"NOT activated {hook['id']}: deactivate the other hook, "
-                    "or run again with --take-over"
-                )
-                return hook
-            hook = okta.lifecycle(hook["id"], "activate")
-            say(f"Okta: activated {hook['id']}")
-        return hook
+        return activate(okta, hooks, hook, say, take_over=take_over)
     finally:
         okta.close()
         portal.close()
+
+
+def keep_oauth_hook(
+    okta: Any,
+    hooks: list[dict[str, Any]],
+    hook: dict[str, Any],
+    url: str,
+    say: Any,
+    *,
+    take_over: bool,
+) -> dict[str, Any]:
+    """An OAUTH hook is left as it is (Okta holds no EZITXT secret to update): only its URL is
+    checked, and it is activated."""
+    from connector.admin.hooks import OAUTH_SECRET_WHERE, AdminRefusal, hook_url, oauth_summary
+
+    if hook_url(hook) != url:
+        raise AdminRefusal(
+            f"the hook {hook['id']} authenticates with {oauth_summary(hook)} and calls "
+            f"{hook_url(hook)}, not EZITXT's URL {url}: correct its URL in Okta (Workflow > "
+            "Inline Hooks); register does not rewrite an OAuth 2.0 hook. Nothing was changed."
+        )
+    say(
+        f"Okta: the telephony hook {hook.get('name')!r} {hook['id']} already matches EZITXT's "
+        f"URL; it authenticates with {oauth_summary(hook)}, left as it is ({OAUTH_SECRET_WHERE})"
+    )
+    return activate(okta, hooks, hook, say, take_over=take_over)
+
+
+def activate(
+    okta: Any, hooks: list[dict[str, Any]], hook: dict[str, Any], say: Any, *, take_over: bool
+) -> dict[str, Any]:
+    """Warn of another ACTIVE telephony hook (Okta allows one); activate ours unless that one
+    stays."""
+    from connector.admin.hooks import hook_url
+
+    others = [h for h in hooks if h["id"] != hook["id"] and h.get("status") == "ACTIVE"]
+    for other in others:
+        say(
+            f"WARNING: another telephony hook is ACTIVE: {other.get('name')!r} {other['id']} "
+            f"-> {hook_url(other)}; Okta allows one active telephony hook"
+        )
+        if take_over:
+            okta.lifecycle(other["id"], "deactivate")
+            say(f"Okta: deactivated {other['id']} (--take-over)")
+    if hook.get("status") != "ACTIVE":
+        if others and not take_over:
+            say(
+                f"NOT activated {hook['id']}: deactivate the other hook, "
+                "or run again with --take-over"
+            )
+            return hook
+        hook = okta.lifecycle(hook["id"], "activate")
+        say(f"Okta: activated {hook['id']}")
+    return hook
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,6 +20,15 @@ ORDER = (
 )
 
 
+OAUTH_REFUSAL = (
+    "the hook {hook} authenticates with {how}: Okta holds no EZITXT secret, so there is none to "
+    "rotate in Okta. Nothing was changed. To rotate the EZITXT password: Generate New Password "
+    "in EZITXT, put the new Authentication Secret in the connector's EZITXT_HOOK_OAUTH_CLIENTS "
+    "and restart it; calls fail with HTTP 401 from the gateway in between. To rotate the OAuth "
+    "client secret: Okta > Applications > the client, then the hook's client secret."
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from connector.admin.target import HOOK_NAME, add_target_arguments
 
@@ -31,7 +40,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def rotate(target: Any, name: str, say: Any) -> float:
     """Rotate; returns the seconds during which the two disagreed."""
-    from connector.admin.hooks import hook_body, mask_secret, ours
+    from connector.admin.hooks import (
+        AdminRefusal,
+        hook_body,
+        is_oauth,
+        mask_secret,
+        oauth_summary,
+        ours,
+    )
     from connector.admin.okta_client import OktaError
 
     okta, portal = target.okta(), target.portal()
@@ -44,6 +60,11 @@ def rotate(target: Any, name: str, say: Any) -> float:
         hook = ours(okta.telephony_hooks(), name, app["oktaSetupValues"]["url"])
         if hook is None:
             raise OktaError("rotate", 404, f"no telephony hook {name!r}: run register")
+        if is_oauth(hook):
+            # A new EZITXT password here would stop every SMS until the connector's settings
+            # held it, and a HEADER hook written over the OAUTH one would be refused by the
+            # connector's oauth mode: refuse before changing anything.
+            raise AdminRefusal(OAUTH_REFUSAL.format(hook=hook["id"], how=oauth_summary(hook)))
         started = time.monotonic()
         values = portal.generate_password(target.application)["oktaSetupValues"]
         say("1. EZITXT: new password generated; the old one no longer works")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
+from connector import cli
 from tests.connector.admin.conftest import Admin
 
 
@@ -104,3 +108,69 @@ def test_rotate_then_a_sign_in_works(admin: Admin, capsys: pytest.CaptureFixture
     assert flow["outcome"] == "SUCCESSFUL", flow
     code, out = admin.run(capsys, "doctor")
     assert code == 0, out
+
+
+def make_oauth(admin: Admin) -> dict[str, Any]:
+    """The wired hook made an OAUTH one, as ``stack --auth oauth`` registers it."""
+    from mocks.stack import oauth_wiring
+
+    assert admin.wiring is not None
+    made = oauth_wiring.create_client(admin.control, admin.stack.urls.okta)
+    # Mock Okta here takes https token URLs only; nothing in these tests asks it for a token.
+    https_issuer = made.issuer.replace("http://", "https://", 1)
+    client = oauth_wiring.OAuthClient(made.client_id, made.client_secret, https_issuer)
+    body = oauth_wiring.oauth_hook_body(
+        admin.hook()["name"], {"url": admin.stack.urls.hook}, client
+    )
+    admin.okta.call("replace hook", "PUT", f"/api/v1/inlineHooks/{admin.wiring.hook_id}", json=body)
+    return admin.hook()
+
+
+def password_generated_at(admin: Admin) -> str:
+    app = admin.ezitxt.call("application", "GET", "/api/applications/okta-inline-hook")
+    return str(app["authenticationDetails"]["passwordGeneratedAt"])
+
+
+def test_rotate_refuses_an_oauth_hook_and_changes_nothing(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: a new EZITXT password (every SMS refused until the connector's settings held
+    it) and the OAUTH hook overwritten with a HEADER one the connector's oauth mode refuses."""
+    hook = make_oauth(admin)
+    generated = password_generated_at(admin)
+    code = cli.main(["rotate", "--workdir", str(admin.workdir)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "authenticates with OAuth 2.0" in err and "Nothing was changed" in err
+    assert "EZITXT_HOOK_OAUTH_CLIENTS" in err
+    assert admin.hook() == hook
+    assert password_generated_at(admin) == generated
+
+
+def test_register_leaves_an_oauth_hook_as_it_is(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hook = make_oauth(admin)
+    generated = password_generated_at(admin)
+    code, out = admin.run(capsys, "register")
+    assert code == 0, out
+    assert "already matches EZITXT's URL; it authenticates with OAuth 2.0" in out
+    assert admin.hook() == hook and password_generated_at(admin) == generated
+    given = ["--url", admin.stack.urls.hook, "--field", "Authorization", "--secret", "Basic eDp5"]
+    code = cli.main(["register", "--workdir", str(admin.workdir), *given])
+    assert code == 1
+    assert "Nothing was changed" in capsys.readouterr().err
+    assert admin.hook() == hook
+
+
+def test_doctor_reads_an_oauth_hook_without_a_false_cross(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_oauth(admin)
+    code, out = admin.run(capsys, "doctor", "--json")
+    doc = json.loads(out)
+    assert code == 0, out
+    checks = {check["name"]: check for check in doc["checks"]}
+    assert checks["authentication is OAuth 2.0"]["status"] == "pass"
+    assert checks["secret copied into Okta"]["status"] == "skip"
+    assert "client_secret_post" in checks["authentication is OAuth 2.0"]["detail"]
