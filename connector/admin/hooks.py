@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from connector.admin.okta_client import TELEPHONY
@@ -68,8 +69,11 @@ def ours(hooks: list[dict[str, Any]], name: str, url: str) -> dict[str, Any] | N
 
 
 def mask_secret(secret: str) -> str:
-    """``Basic b2t0…``: enough to tell two secrets apart, never enough to use one."""
+    """``Basic … (68 characters, fingerprint 3f2a9c1b)``: enough to tell two secrets apart,
+    nothing of the secret itself. Not its first characters: every secret of one application
+    starts alike (the base64 of ``applicationName:``)."""
     scheme, _, token = secret.partition(" ")
     if not token:
         scheme, token = "", scheme
-    return f"{scheme} {token[:4]}… ({len(token)} characters, hidden)".strip()
+    fingerprint = hashlib.sha256(token.encode()).hexdigest()[:8]
+    return f"{scheme} … ({len(token)} characters, fingerprint {fingerprint})".strip()

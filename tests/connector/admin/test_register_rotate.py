@@ -25,7 +25,7 @@ def test_register_creates_activates_and_a_second_run_changes_nothing(
     [hook] = admin.telephony_hooks()
     assert hook["status"] == "ACTIVE"
     assert hook["channel"]["config"]["uri"] == admin.stack.urls.hook
-    assert admin.stack.api_token not in out and "characters, hidden" in out
+    assert admin.stack.api_token not in out and "characters, fingerprint" in out
     code, out = admin.run(capsys, "register")
     assert code == 0 and "already matches" in out, out
     assert [h["id"] for h in admin.telephony_hooks()] == [hook["id"]]
@@ -174,3 +174,21 @@ def test_doctor_reads_an_oauth_hook_without_a_false_cross(
     assert checks["authentication is OAuth 2.0"]["status"] == "pass"
     assert checks["secret copied into Okta"]["status"] == "skip"
     assert "client_secret_post" in checks["authentication is OAuth 2.0"]["detail"]
+
+
+def test_a_masked_secret_tells_two_secrets_of_one_application_apart() -> None:
+    """The first characters did not: the base64 of ``okta-inline-hook:`` starts every one."""
+    import base64
+
+    from connector.admin.hooks import mask_secret
+
+    first, second = (
+        "Basic " + base64.b64encode(f"okta-inline-hook:{password}".encode()).decode()
+        for password in ("Pa55word-one-0123456789", "Pa55word-two-0123456789")
+    )
+    assert mask_secret(first) != mask_secret(second)
+    for secret in (first, second):
+        token = secret.split()[1]
+        masked = mask_secret(secret)
+        assert masked.startswith("Basic … (") and f"{len(token)} characters" in masked
+        assert not any(token[i : i + 4] in masked for i in range(len(token) - 3))
