@@ -80,13 +80,31 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
 def stack_file(workdir: Path | None) -> Path:
     if workdir is not None:
         return workdir / STACK_FILE
-    found = sorted(Path("var").glob(f"stack-*/{STACK_FILE}"))
+    found = [path for path in sorted(Path("var").glob(f"stack-*/{STACK_FILE}")) if _live(path)]
     if len(found) != 1:
         what = "no running stack" if not found else f"{len(found)} stacks"
         raise NoTarget(
             f"{what} under var/: give --workdir, or --okta-url, --okta-token and --ezitxt-url"
         )
     return found[0]
+
+
+def _live(path: Path) -> bool:
+    """Whether the stack that wrote ``path`` still runs: a stack killed with SIGKILL leaves its
+    stack.json behind, which would make every later run see two stacks (or a dead one)."""
+    try:
+        pid = json.loads(path.read_text(encoding="utf-8")).get("pid")
+    except (OSError, ValueError, AttributeError):
+        return True  # unreadable: resolve() says why
+    if not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True
 
 
 def resolve_or_complain(args: argparse.Namespace, command: str) -> Target | None:

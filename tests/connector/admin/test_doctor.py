@@ -4,7 +4,9 @@ exactly that one thing."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -357,3 +359,26 @@ def test_the_system_log_is_read_in_one_request(
     code, _ = doctor(admin, capsys)
     assert code == 0
     assert asked.count("System Log") == 1
+
+
+def test_with_no_arguments_doctor_finds_the_one_running_stack_under_var(
+    admin: Admin,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``var/stack-*/stack.json`` of the current folder, as ``ezitxt-okta stack`` leaves it; a
+    stack.json left by a stack killed with SIGKILL (its process gone) is not a second stack."""
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "stack-8400").symlink_to(admin.workdir)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = tmp_path / "var" / "stack-8500"
+    left.mkdir()
+    info = json.loads((admin.workdir / "stack.json").read_text(encoding="utf-8"))
+    (left / "stack.json").write_text(json.dumps({**info, "pid": dead.pid}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["doctor"]) == 0, capsys.readouterr()
+    assert "no problem found" in capsys.readouterr().out
+    shutil.rmtree(left)
+    assert cli.main(["doctor", "--json"]) == 0
