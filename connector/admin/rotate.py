@@ -20,6 +20,23 @@ ORDER = (
 )
 
 
+# Okta's update is retried after these waits (429s are waited out by the client itself): the
+# EZITXT password has changed already, so every second without the new secret in Okta fails calls.
+RETRY_WAITS_S = (1.0, 2.0)
+
+HALF_DONE = (
+    "EZITXT has a new password, but the Okta hook {hook} still holds the old one ({error}): "
+    "every hook call fails with HTTP 401 until Okta has the new secret. EZITXT shows a secret "
+    "only once and this command never prints it: run `ezitxt-okta rotate` again (another new "
+    "password, then Okta), or Generate New Password in EZITXT and paste its Authentication "
+    "Secret into the hook (Workflow > Inline Hooks)."
+)
+
+
+class HalfRotated(RuntimeError):
+    """Step 1 done, step 2 not: the org fails every call until the hook gets a new secret."""
+
+
 OAUTH_REFUSAL = (
     "the hook {hook} authenticates with {how}: Okta holds no EZITXT secret, so there is none to "
     "rotate in Okta. Nothing was changed. To rotate the EZITXT password: Generate New Password "
@@ -38,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def rotate(target: Any, name: str, say: Any) -> float:
+def rotate(target: Any, name: str, say: Any, *, sleep: Any = time.sleep) -> float:
     """Rotate; returns the seconds during which the two disagreed."""
     from connector.admin.hooks import (
         AdminRefusal,
@@ -74,7 +91,7 @@ def rotate(target: Any, name: str, say: Any) -> float:
             values["authenticationField"],
             values["authenticationSecret"],
         )
-        okta.replace_hook(hook["id"], body)
+        replace_with_retries(okta, hook["id"], body, say, sleep)
         gap = time.monotonic() - started
         say(f"2. Okta: hook {hook['id']} now holds {mask_secret(values['authenticationSecret'])}")
         say(ORDER.format(gap=f"{gap:.2f} s this time"))
@@ -82,6 +99,23 @@ def rotate(target: Any, name: str, say: Any) -> float:
     finally:
         okta.close()
         portal.close()
+
+
+def replace_with_retries(okta: Any, hook_id: str, body: Any, say: Any, sleep: Any) -> None:
+    import requests
+
+    from connector.admin.okta_client import OktaError
+
+    for attempt, wait in enumerate((*RETRY_WAITS_S, None), start=1):
+        try:
+            okta.replace_hook(hook_id, body)
+            return
+        except (OktaError, requests.RequestException) as error:
+            if wait is None or (isinstance(error, OktaError) and 400 <= error.status < 429):
+                # Out of retries, or a refusal that a retry would only repeat.
+                raise HalfRotated(HALF_DONE.format(hook=hook_id, error=error)) from error
+            say(f"   Okta: the hook update failed ({error}); retry {attempt} in {wait:.0f} s")
+            sleep(wait)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -192,3 +192,59 @@ def test_a_masked_secret_tells_two_secrets_of_one_application_apart() -> None:
         masked = mask_secret(secret)
         assert masked.startswith("Basic … (") and f"{len(token)} characters" in masked
         assert not any(token[i : i + 4] in masked for i in range(len(token) - 3))
+
+
+def sign_in(admin: Admin) -> dict[str, Any]:
+    assert admin.wiring is not None
+    login = admin.wiring.user["profile"]["login"]
+    body = {"user": login, "requestType": "mfa-verification", "channel": "SMS"}
+    flow: dict[str, Any] = admin.control.call("flow", "POST", "/_mock/flows", json=body)
+    return flow
+
+
+def failing_okta_updates(monkeypatch: pytest.MonkeyPatch, failures: int) -> list[int]:
+    """Okta's hook update answers HTTP 503 ``failures`` times (then as usual): the one fault
+    the stack cannot be told to make. Returns the list of attempts, for counting."""
+    from connector.admin import rotate
+    from connector.admin.okta_client import Okta, OktaError
+
+    attempts: list[int] = []
+    replace = Okta.replace_hook
+
+    def flaky(self: Okta, hook_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        attempts.append(1)
+        if len(attempts) <= failures:
+            raise OktaError("update inline hook", 503, "E0000009 Internal Server Error")
+        return replace(self, hook_id, body)
+
+    monkeypatch.setattr(Okta, "replace_hook", flaky)
+    monkeypatch.setattr(rotate, "RETRY_WAITS_S", (0.0, 0.0))
+    return attempts
+
+
+def test_rotate_retries_an_okta_update_that_failed(
+    admin: Admin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempts = failing_okta_updates(monkeypatch, failures=2)
+    code, out = admin.run(capsys, "rotate")
+    assert code == 0, out
+    assert len(attempts) == 3 and out.count("the hook update failed (Okta update inline") == 2
+    assert sign_in(admin)["outcome"] == "SUCCESSFUL"
+
+
+def test_rotate_that_cannot_update_okta_says_every_call_fails_until_it_runs_again(
+    admin: Admin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: a traceback-free one-liner with Okta's error and nothing about the state left
+    behind (EZITXT's new password, the old one in Okta: every SMS refused)."""
+    attempts = failing_okta_updates(monkeypatch, failures=99)
+    code = cli.main(["rotate", "--workdir", str(admin.workdir)])
+    captured = capsys.readouterr()
+    assert code == 1 and len(attempts) == 3
+    assert "still holds the old one" in captured.err and "HTTP 401" in captured.err
+    assert "run `ezitxt-okta rotate` again" in captured.err
+    assert sign_in(admin)["outcome"] != "SUCCESSFUL"  # what the message says, true
+    monkeypatch.undo()
+    code, out = admin.run(capsys, "rotate")
+    assert code == 0, out
+    assert sign_in(admin)["outcome"] == "SUCCESSFUL"
