@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from connector.admin import checks as c
+from connector.admin import okta_client
 from connector.admin.checks import FAIL, PASS, SKIP, Check
 from connector.admin.ezitxt_portal import Portal, PortalError
 from connector.admin.hooks import (
@@ -469,7 +470,7 @@ def platform(
     rows = report_rows(portal, application=application, **{"from": iso(since)})
     out = [by_status("Mobile Report: recent messages by status", rows)]
     if options.user:
-        out.append(user_history(okta, portal, options))
+        out.append(user_history(okta, portal, options.user, options))
     if options.message:
         entry = portal.report_entry(options.message)
         if entry is None:
@@ -518,11 +519,9 @@ def history(name: str, entry: dict[str, Any]) -> Check:
     )
 
 
-def user_history(okta: Okta, portal: Portal, options: Options) -> Check:
-    name = f"user {options.user}"
-    user = next(
-        (u for u in okta.users() if (u.get("profile") or {}).get("login") == options.user), None
-    )
+def user_history(okta: Okta, portal: Portal, login: str, options: Options) -> Check:
+    name = f"user {login}"
+    user = okta.user_by_login(login)
     if user is None:
         return Check(
             PLATFORM, name, FAIL, "no such user in Okta", "Check the login in Directory > People"
@@ -543,7 +542,9 @@ def user_history(okta: Okta, portal: Portal, options: Options) -> Check:
 
 def common_causes(okta: Okta, region: str) -> list[Check]:
     bad: list[str] = []
+    checked = 0
     for user in okta.users():
+        checked += 1
         profile = user.get("profile") or {}
         raw = profile.get("mobilePhone")
         if not raw:
@@ -553,6 +554,13 @@ def common_causes(okta: Okta, region: str) -> list[Check]:
         except UnusableNumber:
             bad.append(f"{profile.get('login')} ({mask(str(raw))})")
     name = "users' mobile numbers can be normalised"
+    # An org larger than the listing's bound: say how far it was read, never "every user".
+    partly = (
+        f" (the first {checked} users only: the listing stops at {okta_client.MAX_PAGES} pages)"
+        if "list users" in okta.cut_short
+        else ""
+    )
     if bad:
-        return [Check(COMMON, name, FAIL, ", ".join(bad), c.FIX_NUMBER, {"users": bad})]
-    return [Check(COMMON, name, PASS, "every user's mobile number is usable")]
+        return [Check(COMMON, name, FAIL, ", ".join(bad) + partly, c.FIX_NUMBER, {"users": bad})]
+    usable = f"every {'checked ' if partly else ''}user's mobile number is usable"
+    return [Check(COMMON, name, PASS, usable + partly, data={"users checked": checked})]

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -20,6 +20,7 @@ TIMEOUT_S = 15.0
 MAX_RETRIES = 3  # 429s in a row before giving up
 MAX_WAIT_S = 10.0  # the longest one back-off may wait, whatever X-Rate-Limit-Reset says
 MAX_PAGES = 100
+USERS_PAGE = 200  # Okta's largest page of /api/v1/users
 TELEPHONY = "com.okta.telephony.provider"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 
@@ -64,6 +65,8 @@ class Okta:
         # session's CA (psf/requests#3829), which would ignore --ca-file.
         self.verify = verify
         self._sleep = sleep
+        # The listings (by ``what``) that stopped at MAX_PAGES with a next page still linked.
+        self.cut_short: set[str] = set()
 
     def close(self) -> None:
         self.session.close()
@@ -106,6 +109,8 @@ class Okta:
             url = next_link(response.headers.get("Link"))
             if url is not None and _origin(url) != _origin(self.url):
                 raise OktaError(what, response.status_code, f"next page on another host: {url}")
+        if url is not None:
+            self.cut_short.add(what)
 
     # The endpoints these tools use.
     def telephony_hooks(self) -> list[dict[str, Any]]:
@@ -138,7 +143,23 @@ class Okta:
         return self.request("execute inline hook", "POST", path, json=body, ok=(200, 400))
 
     def users(self) -> Iterator[dict[str, Any]]:
-        return self.pages("list users", "/api/v1/users", {"limit": 200})
+        return self.pages("list users", "/api/v1/users", {"limit": USERS_PAGE})
+
+    def user_by_login(self, login: str) -> dict[str, Any] | None:
+        """One or two requests whatever the org's size (a listing of every user stops at
+        MAX_PAGES). ``filter`` on ``profile.login`` reads the most up-to-date data (a user
+        created a moment ago is found; ``search`` is eventually consistent) but compares
+        case-sensitively; ``/api/v1/users/{login}`` does not, but cannot take a ``/``."""
+        quoted = login.replace("\\", "\\\\").replace('"', '\\"')
+        params = {"filter": f'profile.login eq "{quoted}"', "limit": 1}
+        found = self.call("find user", "GET", "/api/v1/users", params=params)
+        if isinstance(found, list) and found:
+            return dict(found[0])
+        if "/" in login:
+            return None
+        path = f"/api/v1/users/{quote(login, safe='@')}"
+        response = self.request("get user", "GET", path, ok=(200, 404))
+        return dict(response.json()) if response.status_code == 200 else None
 
     def logs(self, since: str, until: str, filter_text: str) -> Iterator[dict[str, Any]]:
         """A bounded query (``since`` and ``until``): its last page links no next one."""

@@ -382,3 +382,37 @@ def test_with_no_arguments_doctor_finds_the_one_running_stack_under_var(
     assert "no problem found" in capsys.readouterr().out
     shutil.rmtree(left)
     assert cli.main(["doctor", "--json"]) == 0
+
+
+def test_one_users_history_found_by_a_login_in_other_case(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Okta's logins are case-insensitive: the login as an admin types it finds the user (one
+    request by login, not a scan of every user, which stops at the listing's bound)."""
+    assert admin.wiring is not None
+    login = admin.wiring.user["profile"]["login"]
+    code, doc = doctor(admin, capsys, "--user", login.upper())
+    assert code == 0, failed(doc)
+    check = next(x for x in doc["checks"] if x["name"] == f"user {login.upper()}")
+    assert check["status"] == "pass" and check["detail"].startswith("mobile ***567: ")
+
+
+def test_users_past_the_listings_bound_are_not_called_every_user(
+    admin: Admin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An org larger than MAX_PAGES pages of users (20,000 at Okta's 200 a page), made small:
+    one user a page, one page. Before, the check said "every user's mobile number is usable"."""
+    from connector.admin import okta_client
+
+    profile = {"firstName": "Second", "lastName": "User", "login": "second@example.co.nz",
+               "email": "second@example.co.nz", "mobilePhone": "+64211230002"}  # fmt: skip
+    admin.okta.call("create user", "POST", "/api/v1/users?activate=true", json={"profile": profile})
+    monkeypatch.setattr(okta_client, "MAX_PAGES", 1)
+    monkeypatch.setattr(okta_client, "USERS_PAGE", 1)
+    code, doc = doctor(admin, capsys)
+    assert code == 0, failed(doc)
+    check = next(x for x in doc["checks"] if x["name"] == "users' mobile numbers can be normalised")
+    assert check["detail"] == (
+        "every checked user's mobile number is usable"
+        " (the first 1 users only: the listing stops at 1 pages)"
+    )
