@@ -248,3 +248,27 @@ def test_rotate_that_cannot_update_okta_says_every_call_fails_until_it_runs_agai
     code, out = admin.run(capsys, "rotate")
     assert code == 0, out
     assert sign_in(admin)["outcome"] == "SUCCESSFUL"
+
+
+def test_register_for_an_application_ezitxt_does_not_have_yet(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The guide's first steps: the application made and a password generated (it has none),
+    then the hook written with its secret; a second run changes nothing, and a sign-in works
+    with the new application's credentials."""
+    code, out = admin.run(capsys, "register", "--application", "fresh-app")
+    assert code == 0, out
+    assert "created the application 'fresh-app'" in out and "Generate New Password" in out
+    assert "updated the telephony hook" in out
+    app = admin.ezitxt.call("application", "GET", "/api/applications/fresh-app")
+    assert app["authenticationDetails"]["passwordGenerated"] is True
+    assert len(admin.telephony_hooks()) == 1
+    code, out = admin.run(capsys, "register", "--application", "fresh-app")
+    assert code == 0 and "already matches" in out, out
+    assert sign_in(admin)["outcome"] == "SUCCESSFUL"
+    report = admin.ezitxt.call(
+        "report", "GET", "/api/reports/mobile", params={"application": "fresh-app"}
+    )
+    assert report["total"] == 1  # sent with the new application's password
+    code, out = admin.run(capsys, "doctor", "--application", "fresh-app")
+    assert code == 0, out
