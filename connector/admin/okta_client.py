@@ -67,6 +67,8 @@ class Okta:
         self._sleep = sleep
         # The listings (by ``what``) that stopped at MAX_PAGES with a next page still linked.
         self.cut_short: set[str] = set()
+        # Per path: when its rate-limit bucket, spent (X-Rate-Limit-Remaining 0), is reset.
+        self._not_before: dict[str, float] = {}
 
     def close(self) -> None:
         self.session.close()
@@ -75,16 +77,36 @@ class Okta:
         self, what: str, method: str, path_or_url: str, *, ok: tuple[int, ...] = (200,), **kw: Any
     ) -> requests.Response:
         url = path_or_url if "://" in path_or_url else self.url + path_or_url
+        bucket = urlsplit(url).path
         for attempt in range(MAX_RETRIES + 1):
+            self._wait_for(bucket)
             response = self.session.request(
                 method, url, timeout=TIMEOUT_S, verify=self.verify, **kw
             )
+            self._note_limit(bucket, response)
             if response.status_code != 429 or attempt == MAX_RETRIES:
                 break
             self._sleep(backoff_s(response, attempt, time.time()))
+            self._not_before.pop(bucket, None)  # waited out just now
         if response.status_code not in ok:
             raise OktaError(what, response.status_code, _summary(response))
         return response
+
+    def _note_limit(self, path: str, response: requests.Response) -> None:
+        """Okta's advice: when ``X-Rate-Limit-Remaining`` reaches 0, send no more to that
+        endpoint before ``X-Rate-Limit-Reset``; a 429 would be a rate-limit violation in the
+        org's System Log. Kept per path: Okta's buckets can span several paths (its catch-all
+        ``/api/v1/`` one), and a 429 there is still waited out by ``request``."""
+        reset = response.headers.get("X-Rate-Limit-Reset", "")
+        if response.headers.get("X-Rate-Limit-Remaining") == "0" and reset.isdigit():
+            self._not_before[path] = float(reset) + 0.1
+        else:
+            self._not_before.pop(path, None)
+
+    def _wait_for(self, path: str) -> None:
+        wait = self._not_before.get(path, 0.0) - time.time()
+        if wait > 0:
+            self._sleep(min(wait, MAX_WAIT_S))
 
     def call(self, what: str, method: str, path: str, **kw: Any) -> Any:
         response = self.request(what, method, path, **kw)
