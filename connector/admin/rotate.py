@@ -16,7 +16,22 @@ ORDER = (
     "HTTP 401 (Okta falls back to its own provider where that is on): {gap}. "
     "With the connector's `static` auth mode (EZITXT_HOOK_STATIC_SECRETS) Okta holds one of "
     "the connector's own secrets, several live at once: add the new one to the connector, put "
-    "it in Okta, then remove the old one, and a rotation fails no call at all."
+    "it in Okta, then remove the old one, and a rotation fails no call at all (restart "
+    "replicas one at a time, so that one always answers). This command is not for that mode: "
+    "see `ezitxt-okta rotate --help`."
+)
+
+# Said before anything is changed (--help): this command puts EZITXT's password in the hook,
+# which is right for the pass-through mode only.
+STATIC = (
+    "For the pass-through auth mode (the connector's default), where the Okta hook holds "
+    "EZITXT's Authentication Secret. Not for a connector in `static` mode: there the hook holds "
+    "one of the connector's own secrets, and this command would put EZITXT's password in its "
+    "place (refused by the connector unless passthrough is on too) and change the password "
+    "the connector sends with. Rotate there with no failed call: add the next value to "
+    "EZITXT_HOOK_STATIC_SECRETS beside the current one and restart the connector (replicas one "
+    "at a time), run `ezitxt-okta register --url URL --field FIELD --secret NEXT`, then drop "
+    "the old value the same way. A hook with OAuth 2.0 is refused."
 )
 
 
@@ -49,6 +64,7 @@ OAUTH_REFUSAL = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from connector.admin.target import HOOK_NAME, add_target_arguments
 
+    parser.epilog = STATIC
     add_target_arguments(parser)
     parser.add_argument(
         "--name", default=HOOK_NAME, help=f"the hook's name (default {HOOK_NAME!r})"

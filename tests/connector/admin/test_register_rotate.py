@@ -272,3 +272,45 @@ def test_register_for_an_application_ezitxt_does_not_have_yet(
     assert report["total"] == 1  # sent with the new application's password
     code, out = admin.run(capsys, "doctor", "--application", "fresh-app")
     assert code == 0, out
+
+
+def test_static_mode_rotates_with_register_and_no_failed_sign_in_and_rotate_would_break_it(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What ``rotate --help`` says of the connector's ``static`` mode, done against the stack:
+    the next value beside the current one, ``register --secret NEXT``, the old value dropped,
+    a sign-in working at every step; then ``rotate`` run there anyway breaks sign-ins, which is
+    why its help says not to."""
+    import secrets
+
+    assert admin.wiring is not None
+    ezitxt_secret = admin.wiring.auth_secret
+    current, following = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    given = ["--url", admin.stack.urls.hook, "--field", admin.wiring.auth_field]
+
+    def connector_static(*values: str) -> None:
+        table = json.dumps({value: ezitxt_secret for value in values})
+        env = {"EZITXT_HOOK_AUTH_MODES": "static", "EZITXT_HOOK_STATIC_SECRETS": table}
+        admin.stack.configure_connector(env)
+
+    try:
+        connector_static(current)
+        assert admin.run(capsys, "register", *given, "--secret", current)[0] == 0
+        assert sign_in(admin)["outcome"] == "SUCCESSFUL"
+        connector_static(current, following)  # both live
+        assert sign_in(admin)["outcome"] == "SUCCESSFUL"
+        code, out = admin.run(capsys, "register", *given, "--secret", following)
+        assert code == 0 and following not in out, out
+        assert sign_in(admin)["outcome"] == "SUCCESSFUL"
+        connector_static(following)  # the old value dropped
+        assert sign_in(admin)["outcome"] == "SUCCESSFUL"
+        code, out = admin.run(capsys, "rotate")  # EZITXT's password put where `following` was
+        assert code == 0, out
+        assert sign_in(admin)["outcome"] != "SUCCESSFUL"
+    finally:
+        admin.stack.configure_connector({"EZITXT_HOOK_AUTH_MODES": "passthrough"})
+    with pytest.raises(SystemExit):
+        cli.main(["rotate", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "Not for a connector in `static` mode" in help_text
+    assert "ezitxt-okta register --url URL --field FIELD --secret NEXT" in help_text
