@@ -112,7 +112,7 @@ GATEWAY_LATENCY = Histogram(
 )
 STATE_STORE_ERRORS = Counter(
     "ezitxt_hook_state_store_errors",
-    "Errors talking to the replay state store, by store and operation.",
+    "Failed operations of the shared state store (replays, velocity, conversion), by operation.",
     ("store", "operation"),
     registry=REGISTRY,
 )

@@ -403,3 +403,21 @@ def test_a_call_waiting_on_the_gateway_is_in_flight_until_answered(
     assert value(during, "ezitxt_hook_calls_in_flight") == 1
     assert answers[0].status_code == 200
     assert value(scrape(base_url), "ezitxt_hook_calls_in_flight") == 0
+
+
+def test_the_readme_names_every_state_store_operation_that_is_counted() -> None:
+    """``ezitxt_hook_state_store_errors_total{operation}`` takes the operation name every
+    ``SharedState`` call passes (connector/state.py counts a failed one under it): the README's
+    row lists exactly those, the conversion feedback's included."""
+    root = Path(__file__).resolve().parents[2]
+    call = re.compile(r'state\.(?:command|commands|send|script|send_script|run)\(\s*"(\w+)"')
+    counted = {
+        name
+        for module in (root / "connector").glob("*.py")
+        for name in call.findall(module.read_text(encoding="utf-8"))
+    }
+    assert {"replay_claim", "velocity_admit", "conversion_record"} <= counted
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    (row,) = [r for r in readme.splitlines() if r.startswith("| `ezitxt_hook_state_store_errors")]
+    listed = set(re.findall(r"`([a-z_]+)`", row.split("|")[4]))
+    assert listed == counted
