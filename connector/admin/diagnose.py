@@ -46,6 +46,9 @@ class Options:
     user: str | None = None
     message: str | None = None
     default_region: str = "NZ"
+    # Without EZITXT's portal API: its Okta Setup Values as given (--url, --field).
+    url: str | None = None
+    field: str = "Authorization"
 
 
 def parse_time(text: str | None) -> float | None:
@@ -58,8 +61,12 @@ def iso(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+NO_PORTAL = "no EZITXT portal API given (--ezitxt-url)"
+
+
 def diagnose(target: Target, options: Options) -> list[Check]:
-    okta, portal = target.okta(), target.portal()
+    okta = target.okta()
+    portal = target.portal() if target.ezitxt_url is not None else None
     try:
         since = time.time() - options.hours * 3600
         found = connection(okta, portal, target.application)
@@ -79,7 +86,8 @@ def diagnose(target: Target, options: Options) -> list[Check]:
         return found
     finally:
         okta.close()
-        portal.close()
+        if portal is not None:
+            portal.close()
 
 
 API_ERRORS = (OktaError, PortalError, requests.RequestException)
@@ -97,7 +105,7 @@ def fix_for(error: Exception) -> str:
     return "Check the URL (--okta-url, --ezitxt-url), the network, and --ca-file for https"
 
 
-def connection(okta: Okta, portal: Portal, application: str) -> list[Check]:
+def connection(okta: Okta, portal: Portal | None, application: str) -> list[Check]:
     """Both APIs answer, Okta's with the token: else every other check would fail alike."""
     out = []
     try:
@@ -107,6 +115,10 @@ def connection(okta: Okta, portal: Portal, application: str) -> list[Check]:
     except API_ERRORS as error:
         out.append(Check(CONNECTION, "Okta API answers with the token", FAIL, str(error),
                          fix_for(error)))  # fmt: skip
+    if portal is None:
+        out.append(Check(CONNECTION, "EZITXT portal API answers", SKIP,
+                         f"{NO_PORTAL}: the checks that read EZITXT are skipped"))  # fmt: skip
+        return out
     try:
         portal.application(application)
         out.append(Check(CONNECTION, "EZITXT portal API answers", PASS, portal.url))
@@ -119,7 +131,12 @@ def connection(okta: Okta, portal: Portal, application: str) -> list[Check]:
 # Configuration ---------------------------------------------------------------------------------
 
 
-def configuration(okta: Okta, portal: Portal, application: str, options: Options) -> list[Check]:
+def configuration(
+    okta: Okta, portal: Portal | None, application: str, options: Options
+) -> list[Check]:
+    if portal is None:
+        given = {"url": options.url, "authenticationField": options.field}
+        return hook_configuration(okta, None, given, options)
     app = portal.application(application)
     if app is None:
         return [
@@ -131,9 +148,16 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
                 "Create it in EZITXT: Integrations > API Configuration > Okta Inline Hook",
             )
         ]
-    values = app["oktaSetupValues"]
+    return hook_configuration(okta, app, app["oktaSetupValues"], options)
+
+
+def hook_configuration(
+    okta: Okta, app: dict[str, Any] | None, values: dict[str, Any], options: Options
+) -> list[Check]:
+    """The hook against EZITXT's setup values (``app``: its application page, None when only
+    the values were given)."""
     hooks = okta.telephony_hooks()
-    hook = ours(hooks, options.hook_name, values["url"]) or next(
+    hook = ours(hooks, options.hook_name, values["url"] or "") or next(
         (h for h in hooks if h.get("status") == "ACTIVE"), None
     )
     if hook is None:
@@ -155,13 +179,7 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
             c.FIX_INACTIVE,
             {"hookId": hook["id"]},
         ),
-        Check(
-            CONFIG,
-            "hook URL equals EZITXT's Okta Setup Values URL",
-            PASS if hook_url(hook) == values["url"] else FAIL,
-            f"Okta {hook_url(hook)}, EZITXT {values['url']}",
-            c.FIX_URL,
-        ),
+        url_check(hook, values["url"]),
     ]
     if is_oauth(hook):
         return out + oauth_configuration(hook, okta, options)
@@ -176,8 +194,21 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
             c.FIX_AUTH,
         )
     )
-    generated = parse_time(app["authenticationDetails"].get("passwordGeneratedAt"))
     updated = parse_time(hook.get("lastUpdated"))
+    if app is None:
+        when = iso(updated) if updated is not None else "unknown"
+        out.append(
+            Check(
+                CONFIG,
+                "secret copied into Okta",
+                SKIP,
+                f"{NO_PORTAL}: compare when EZITXT's password was generated (Integrations > "
+                f"API Configuration) with the hook's last update, {when}",
+            )
+        )
+        out.append(try_secret(okta, hook, options))
+        return out
+    generated = parse_time(app["authenticationDetails"].get("passwordGeneratedAt"))
     if generated is None:
         out.append(
             Check(
@@ -210,6 +241,16 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
         )
     out.append(try_secret(okta, hook, options))
     return out
+
+
+def url_check(hook: dict[str, Any], url: str | None) -> Check:
+    name = "hook URL equals EZITXT's Okta Setup Values URL"
+    if url is None:
+        detail = f"Okta {hook_url(hook)}; {NO_PORTAL}: give --url to compare"
+        return Check(CONFIG, name, SKIP, detail)
+    ok = hook_url(hook) == url
+    return Check(CONFIG, name, PASS if ok else FAIL, f"Okta {hook_url(hook)}, EZITXT {url}",
+                 c.FIX_URL)  # fmt: skip
 
 
 def oauth_configuration(hook: dict[str, Any], okta: Okta, options: Options) -> list[Check]:
@@ -465,8 +506,20 @@ def report_rows(portal: Portal, **filters: Any) -> list[dict[str, Any]]:
 
 
 def platform(
-    okta: Okta, portal: Portal, application: str, options: Options, since: float
+    okta: Okta, portal: Portal | None, application: str, options: Options, since: float
 ) -> list[Check]:
+    if portal is None:
+        out = [
+            Check(
+                PLATFORM,
+                "Mobile Report: recent messages by status",
+                SKIP,
+                f"{NO_PORTAL}: see EZITXT's Mobile Report by hand",
+            )  # fmt: skip
+        ]
+        if options.user:
+            out.append(user_history(okta, None, options.user, options))
+        return out
     rows = report_rows(portal, application=application, **{"from": iso(since)})
     out = [by_status("Mobile Report: recent messages by status", rows)]
     if options.user:
@@ -519,7 +572,7 @@ def history(name: str, entry: dict[str, Any]) -> Check:
     )
 
 
-def user_history(okta: Okta, portal: Portal, login: str, options: Options) -> Check:
+def user_history(okta: Okta, portal: Portal | None, login: str, options: Options) -> Check:
     name = f"user {login}"
     user = okta.user_by_login(login)
     if user is None:
@@ -531,6 +584,9 @@ def user_history(okta: Okta, portal: Portal, login: str, options: Options) -> Ch
         e164 = normalise(raw, options.default_region).e164
     except UnusableNumber:
         return Check(PLATFORM, name, FAIL, f"mobile {mask(raw)} cannot be normalised", c.FIX_NUMBER)
+    if portal is None:
+        detail = f"mobile {mask(e164)}: usable; {NO_PORTAL}: its messages not read"
+        return Check(PLATFORM, name, PASS, detail)
     rows = report_rows(portal, destination=e164)
     check = by_status(name, rows)
     check.detail = f"mobile {mask(e164)}: {check.detail}"

@@ -71,10 +71,11 @@ def register(
         ours,
     )
 
-    okta, portal = target.okta(), target.portal()
+    okta = target.okta()
+    portal = target.portal() if given is None else None  # given values: EZITXT not asked
     try:
         hooks = okta.telephony_hooks()
-        if given is None:
+        if portal is not None:
             app = portal.application(target.application)
             url = app["oktaSetupValues"]["url"] if app else None
             oauth = ours(hooks, name, url) if url else None
@@ -113,7 +114,8 @@ def register(
         return activate(okta, hooks, hook, say, take_over=take_over)
     finally:
         okta.close()
-        portal.close()
+        if portal is not None:
+            portal.close()
 
 
 def keep_oauth_hook(
@@ -175,15 +177,16 @@ def run(args: argparse.Namespace) -> int:
 
     from connector.admin.target import resolve_or_complain
 
-    target = resolve_or_complain(args, "register")
-    if target is None:
-        return 2
     given = None
     if args.url or args.field or args.secret:
         if not (args.url and args.field and args.secret):
             sys.stderr.write("ezitxt-okta register: give all of --url, --field and --secret\n")
             return 2
         given = SetupValues(args.url, args.field, args.secret)
+    # The values given: EZITXT's portal is not asked (an Okta org alone will do).
+    target = resolve_or_complain(args, "register", needs_ezitxt=given is None)
+    if target is None:
+        return 2
     try:
         hook = register(target, args.name, given, print, take_over=args.take_over)
     except (RuntimeError, requests.RequestException) as error:  # Okta's or EZITXT's

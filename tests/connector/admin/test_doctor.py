@@ -416,3 +416,44 @@ def test_users_past_the_listings_bound_are_not_called_every_user(
         "every checked user's mobile number is usable"
         " (the first 1 users only: the listing stops at 1 pages)"
     )
+
+
+def okta_alone(admin: Admin, monkeypatch: pytest.MonkeyPatch, folder: Path) -> list[str]:
+    """The stack's Okta org given as a real org is (URL and token), from a folder with no
+    var/stack-*, no EZITXT portal API: what an admin of a real org has, EZITXT's setup guide
+    being portal pages."""
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("EZITXT_PORTAL_URL", raising=False)
+    info = json.loads((admin.workdir / "stack.json").read_text(encoding="utf-8"))
+    # "=": a random token may start with "-" (argparse would take it for an option)
+    return [f"--okta-url={info['okta']}", f"--okta-token={info['api_token']}"]
+
+
+def test_doctor_against_an_okta_org_alone(
+    admin: Admin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Before: exit 2, "no running stack under var/" (the portal's URL was required)."""
+    given = [*okta_alone(admin, monkeypatch, tmp_path), "--url", admin.stack.urls.hook]
+    code = cli.main(["doctor", "--json", *given, "--test-number", GOOD_NUMBER])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0, failed(doc)
+    status = {check["name"]: check["status"] for check in doc["checks"]}
+    assert status == {
+        "Okta API answers with the token": "pass",
+        "EZITXT portal API answers": "skip",
+        "telephony hook exists and is ACTIVE": "pass",
+        "hook URL equals EZITXT's Okta Setup Values URL": "pass",
+        "authentication is HTTP headers with the Authentication Field": "pass",
+        "secret copied into Okta": "skip",
+        "secret tried for real (one SMS)": "pass",
+        "SMS enabled in the Phone authenticator's uses": "pass",
+        "System Log: telephony hook failures": "pass",
+        "Mobile Report: recent messages by status": "skip",
+        "users' mobile numbers can be normalised": "pass",
+    }
+    admin.put_hook(uri=admin.stack.urls.connector + "/elsewhere")  # one thing broken
+    code = cli.main(["doctor", "--json", *given])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert list(failed(doc)) == ["hook URL equals EZITXT's Okta Setup Values URL"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -265,7 +266,8 @@ def test_register_for_an_application_ezitxt_does_not_have_yet(
     assert len(admin.telephony_hooks()) == 1
     code, out = admin.run(capsys, "register", "--application", "fresh-app")
     assert code == 0 and "already matches" in out, out
-    assert sign_in(admin)["outcome"] == "SUCCESSFUL"
+    flow = sign_in(admin)
+    assert flow["outcome"] == "SUCCESSFUL", json.dumps(flow)
     report = admin.ezitxt.call(
         "report", "GET", "/api/reports/mobile", params={"application": "fresh-app"}
     )
@@ -314,3 +316,30 @@ def test_static_mode_rotates_with_register_and_no_failed_sign_in_and_rotate_woul
     help_text = " ".join(capsys.readouterr().out.split())
     assert "Not for a connector in `static` mode" in help_text
     assert "ezitxt-okta register --url URL --field FIELD --secret NEXT" in help_text
+
+
+def test_register_with_given_values_needs_only_the_okta_org(
+    admin: Admin,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The values copied from EZITXT's portal pages: no portal API and no stack needed. Before:
+    exit 2, "no running stack under var/". rotate cannot do without EZITXT (it must Generate
+    New Password there) and says so."""
+    from tests.connector.admin.test_doctor import okta_alone
+
+    assert admin.wiring is not None
+    path = f"/api/v1/inlineHooks/{admin.wiring.hook_id}"
+    admin.okta.call("deactivate", "POST", f"{path}/lifecycle/deactivate")
+    admin.okta.call("delete", "DELETE", path, ok=(204,))
+    org = okta_alone(admin, monkeypatch, tmp_path)
+    values = ["--url", admin.stack.urls.hook, "--field", admin.wiring.auth_field]
+    code = cli.main(["register", *org, *values, "--secret", admin.wiring.auth_secret])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    [hook] = admin.telephony_hooks()
+    assert hook["status"] == "ACTIVE" and "created the telephony hook" in out
+    assert sign_in(admin)["outcome"] == "SUCCESSFUL"
+    assert cli.main(["rotate", *org]) == 2
+    assert "--ezitxt-url" in capsys.readouterr().err
