@@ -8,6 +8,7 @@ import base64
 import http.client
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -224,9 +225,10 @@ def test_every_outcome_of_the_outcome_table_that_a_call_can_reach_is_scraped_her
         for row in table.splitlines()[2:]
         for name in re.findall(r"`([a-z_0-9]+)`", row.split("|")[-2])
     }
-    elsewhere = {"replayed", "rate_limited_number"}  # tests of their own below
+    # Tests of their own: below, and prefix_blocked in test_events_endpoint.py (the loop).
+    elsewhere = {"replayed", "rate_limited_number", "body_timeout", "prefix_blocked"}
     rate_limits = {"rate_limited_prefix", "rate_limited_application", "rate_limited_user"}
-    not_reachable = {"internal_error", "body_timeout", "http_404", "http_405", "prefix_blocked"}
+    not_reachable = {"internal_error", "http_404", "http_405"}
     assert outcomes - set(CASES) - elsewhere - rate_limits - not_reachable == set()
 
 
@@ -258,6 +260,27 @@ def test_each_outcome_moves_its_counters_by_one(
     )
     reached = country != "none" and outcome not in REFUSED_BEFORE_THE_GATEWAY
     assert gateway_calls == (1 if reached else 0)
+    assert value(after, "ezitxt_hook_calls_in_flight") == 0
+
+
+def test_a_body_that_stops_arriving_counts_as_body_timeout(base_url: str) -> None:
+    """Headers and part of the body, then nothing: the budget ends the call with a 408."""
+    body = payloads.body()
+    parts = urlsplit(base_url)
+    before = scrape(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as client:
+        head = (
+            "POST /okta/telephony HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: {payloads.AUTHORIZATION}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        client.sendall(head.encode() + body[:10])
+        answer = client.recv(65536)  # waits for the budget's end, at most the socket timeout
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+    after = scrape(base_url)
+    calls = {"outcome": "body_timeout", "request_type": "none", "country": "none"}
+    name = "ezitxt_hook_calls_total"
+    assert value(after, name, **calls) - value(before, name, **calls) == 1
     assert value(after, "ezitxt_hook_calls_in_flight") == 0
 
 
