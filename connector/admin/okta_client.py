@@ -1,9 +1,10 @@
 """Okta's management API over plain HTTP (``requests``): ``SSWS`` token, ``Link`` paging and
 rate limits (CONTRACT.md §4).
 
-Why not the ``okta`` SDK: it is asyncio-only and a dev extra, hides the ``Link`` and
-``X-Rate-Limit-*`` headers these tools must honour with a bounded wait, and has no model for the
-inline hook ``execute`` call; five endpoints do not need it.
+Why not the ``okta`` SDK (v3): it is asyncio-only, for synchronous commands whose extra is
+``requests`` alone; it waits out a 429 for as long as ``X-Rate-Limit-Reset`` says, with no bound
+of the caller's, and fails one without a ``Date`` header. It has ``execute_inline_hook``; the
+endpoints used here are a few lines each over plain HTTP.
 """
 
 from __future__ import annotations
