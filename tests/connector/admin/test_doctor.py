@@ -457,3 +457,27 @@ def test_doctor_against_an_okta_org_alone(
     doc = json.loads(capsys.readouterr().out)
     assert code == 1
     assert list(failed(doc)) == ["hook URL equals EZITXT's Okta Setup Values URL"]
+
+
+def test_a_user_whose_handset_blocks_sms(admin: Admin, capsys: pytest.CaptureFixture[str]) -> None:
+    """One user's number blocked on the platform (mock EZITXT's +64210000005 handset): that
+    user's history and the Mobile Report are ✗ with the guide's words, nothing else."""
+    login = "blocked.handset@example.co.nz"
+    profile = {"firstName": "Blocked", "lastName": "Handset", "login": login, "email": login,
+               "mobilePhone": "+64210000005"}  # fmt: skip
+    admin.okta.call("create user", "POST", "/api/v1/users?activate=true", json={"profile": profile})
+    flow = admin.control.call(
+        "flow",
+        "POST",
+        "/_mock/flows",
+        json={"user": login, "requestType": "mfa-verification", "channel": "SMS"},
+    )
+    assert flow["outcome"] == "SUCCESSFUL", flow  # EZITXT took it: the handset blocks it
+    admin.wait_status(flow["hook"]["transactionId"], "blocked")
+    code, doc = doctor(admin, capsys, "--user", login)
+    assert code == 1
+    found = failed(doc)
+    assert set(found) == {"Mobile Report: recent messages by status", f"user {login}"}
+    assert {check["fix"] for check in found.values()} == {c.FIX_BLOCKED}
+    assert "blocked 1" in found[f"user {login}"]["detail"]
+    assert "0000005" not in json.dumps(doc)
