@@ -343,3 +343,20 @@ def test_register_with_given_values_needs_only_the_okta_org(
     assert sign_in(admin)["outcome"] == "SUCCESSFUL"
     assert cli.main(["rotate", *org]) == 2
     assert "--ezitxt-url" in capsys.readouterr().err
+
+
+def test_register_that_cannot_write_the_hook_after_a_new_password_says_so(
+    admin: Admin, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook must be rewritten (a wrong URL), so register generates a new password, then
+    Okta refuses the update: it says what state that leaves, and a second run mends it."""
+    admin.put_hook(uri=admin.stack.urls.connector + "/elsewhere")
+    failing_okta_updates(monkeypatch, failures=99)
+    code = cli.main(["register", "--workdir", str(admin.workdir)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "EZITXT has a new password" in err and "run `ezitxt-okta register` again" in err
+    monkeypatch.undo()
+    code, out = admin.run(capsys, "register")
+    assert code == 0, out
+    assert sign_in(admin)["outcome"] == "SUCCESSFUL"
