@@ -7,6 +7,7 @@ import json
 import shutil
 import socket
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -481,3 +482,18 @@ def test_a_user_whose_handset_blocks_sms(admin: Admin, capsys: pytest.CaptureFix
     assert {check["fix"] for check in found.values()} == {c.FIX_BLOCKED}
     assert "blocked 1" in found[f"user {login}"]["detail"]
     assert "0000005" not in json.dumps(doc)
+
+
+def test_hours_bounds_the_system_log_looked_at(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failure a second old is in the default 24 hours and not in the last 0.5 s."""
+    admin.put_hook(uri=closed_port_url() + "/okta/telephony")
+    doctor(admin, capsys, "--test-number", GOOD_NUMBER)  # one failed call, logged by Okta
+    admin.put_hook(uri=admin.stack.urls.hook)
+    time.sleep(1.0)  # the failure is now older than the window below
+    name = "System Log: telephony hook failures"
+    code, doc = doctor(admin, capsys)
+    assert code == 1 and list(failed(doc)) == [name]
+    code, doc = doctor(admin, capsys, "--hours", str(0.5 / 3600))
+    assert code == 0, failed(doc)
