@@ -1,6 +1,6 @@
 """The Starlette app: ``POST /okta/telephony`` (the hook), ``GET /healthz``, ``GET /readyz``,
 ``GET /metrics`` (Prometheus; not here when ``EZITXT_HOOK_METRICS_PORT`` moves it to a port of its
-own, ``connector.metrics_server``).
+own, ``connector.metrics.serve_metrics_port``, started by ``ezitxt-okta serve``).
 
 Build it with ``create_app(settings=None, *, gateway=None)``: settings default to the
 ``EZITXT_HOOK_*`` environment, the gateway to the aiohttp adapter opened and closed in the

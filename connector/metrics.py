@@ -112,7 +112,7 @@ GATEWAY_LATENCY = Histogram(
 )
 STATE_STORE_ERRORS = Counter(
     "ezitxt_hook_state_store_errors",
-    "Errors talking to the replay state store, by store and operation.",
+    "Failed operations of the shared state store (replays, velocity, conversion), by operation.",
     ("store", "operation"),
     registry=REGISTRY,
 )
@@ -282,7 +282,7 @@ def count_conversion_skipped(reason: str) -> None:
 
 def count_state_store_error(store: str, operation: str) -> None:
     """Count one failed state-store operation. Both are fixed tokens, e.g. ``("redis",
-    "claim")``: never a key, a host or an error's text. For any replay store to call."""
+    "replay_claim")``: never a key, a host or an error's text. For any replay store to call."""
     _state_store_errors(store, operation).inc()
 
 

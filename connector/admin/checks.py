@@ -30,6 +30,13 @@ FIX_NUMBER = (
     "the user's phone number is incorrectly formatted in Okta: correct it in Directory > People"
 )
 FIX_401 = "the secret: the hook's Authentication Secret is not EZITXT's current password"
+FIX_OKTA_TOKEN = (
+    "Check the Okta API token (--okta-token, OKTA_API_TOKEN): it is wrong, expired or revoked;"
+    " make one in Okta: Security > API > Tokens"
+)
+FIX_OKTA_PERMISSION = (
+    "The API token's admin may not manage inline hooks: use a token of a super or org admin"
+)
 FIX_TIMEOUT = "the connector is unreachable or slow: check that it runs and answers Okta within 3 s"
 
 

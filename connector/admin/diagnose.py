@@ -6,19 +6,31 @@ from __future__ import annotations
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
+
 from connector.admin import checks as c
+from connector.admin import okta_client
 from connector.admin.checks import FAIL, PASS, SKIP, Check
-from connector.admin.ezitxt_portal import Portal
-from connector.admin.hooks import auth_scheme, hook_url, ours
+from connector.admin.ezitxt_portal import Portal, PortalError
+from connector.admin.hooks import (
+    OAUTH_SECRET_WHERE,
+    auth_scheme,
+    hook_url,
+    is_oauth,
+    oauth_summary,
+    ours,
+)
 from connector.admin.okta_client import Okta, OktaError
 from connector.admin.target import Target
 from connector.errors import UnusableNumber
 from connector.phone import mask, normalise
 
+CONNECTION = "Connection"
 CONFIG, OKTA, PLATFORM, COMMON = "Configuration", "Okta", "Platform", "Common causes"
 BLOCKING = ("rejected", "blocked")
 HOOK_EVENTS = ("inline_hook.response.processed", "inline_hook.executed")
@@ -34,6 +46,9 @@ class Options:
     user: str | None = None
     message: str | None = None
     default_region: str = "NZ"
+    # Without EZITXT's portal API: its Okta Setup Values as given (--url, --field).
+    url: str | None = None
+    field: str = "Authorization"
 
 
 def parse_time(text: str | None) -> float | None:
@@ -46,25 +61,82 @@ def iso(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+NO_PORTAL = "no EZITXT portal API given (--ezitxt-url)"
+
+
 def diagnose(target: Target, options: Options) -> list[Check]:
-    okta, portal = target.okta(), target.portal()
+    okta = target.okta()
+    portal = target.portal() if target.ezitxt_url is not None else None
     try:
         since = time.time() - options.hours * 3600
-        found: list[Check] = []
-        found += configuration(okta, portal, target.application, options)
-        found += okta_checks(okta, since)
-        found += platform(okta, portal, target.application, options, since)
-        found += common_causes(okta, options.default_region)
+        found = connection(okta, portal, target.application)
+        if any(check.status == FAIL for check in found):
+            return found  # nothing else can be read
+        sections: list[tuple[str, Callable[[], list[Check]]]] = [
+            (CONFIG, lambda: configuration(okta, portal, target.application, options)),
+            (OKTA, lambda: okta_checks(okta, since)),
+            (PLATFORM, lambda: platform(okta, portal, target.application, options, since)),
+            (COMMON, lambda: common_causes(okta, options.default_region)),
+        ]
+        for section, checks in sections:
+            try:
+                found += checks()
+            except API_ERRORS as error:  # one section that cannot finish: a ✗, not a traceback
+                found.append(Check(section, f"{section} checks", FAIL, str(error), fix_for(error)))
         return found
     finally:
         okta.close()
-        portal.close()
+        if portal is not None:
+            portal.close()
+
+
+API_ERRORS = (OktaError, PortalError, requests.RequestException)
+
+
+def fix_for(error: Exception) -> str:
+    if isinstance(error, OktaError):
+        if error.status == 401:
+            return c.FIX_OKTA_TOKEN
+        if error.status == 403:
+            return c.FIX_OKTA_PERMISSION
+        return f"Okta answered HTTP {error.status}: try again later, or see Okta's status page"
+    if isinstance(error, PortalError):
+        return "Check the EZITXT portal URL (--ezitxt-url) and the application name (--application)"
+    return "Check the URL (--okta-url, --ezitxt-url), the network, and --ca-file for https"
+
+
+def connection(okta: Okta, portal: Portal | None, application: str) -> list[Check]:
+    """Both APIs answer, Okta's with the token: else every other check would fail alike."""
+    out = []
+    try:
+        count = len(okta.telephony_hooks())
+        out.append(Check(CONNECTION, "Okta API answers with the token", PASS,
+                         f"{okta.url}, {count} telephony hook(s)"))  # fmt: skip
+    except API_ERRORS as error:
+        out.append(Check(CONNECTION, "Okta API answers with the token", FAIL, str(error),
+                         fix_for(error)))  # fmt: skip
+    if portal is None:
+        out.append(Check(CONNECTION, "EZITXT portal API answers", SKIP,
+                         f"{NO_PORTAL}: the checks that read EZITXT are skipped"))  # fmt: skip
+        return out
+    try:
+        portal.application(application)
+        out.append(Check(CONNECTION, "EZITXT portal API answers", PASS, portal.url))
+    except API_ERRORS as error:
+        out.append(Check(CONNECTION, "EZITXT portal API answers", FAIL, str(error),
+                         fix_for(error)))  # fmt: skip
+    return out
 
 
 # Configuration ---------------------------------------------------------------------------------
 
 
-def configuration(okta: Okta, portal: Portal, application: str, options: Options) -> list[Check]:
+def configuration(
+    okta: Okta, portal: Portal | None, application: str, options: Options
+) -> list[Check]:
+    if portal is None:
+        given = {"url": options.url, "authenticationField": options.field}
+        return hook_configuration(okta, None, given, options)
     app = portal.application(application)
     if app is None:
         return [
@@ -76,9 +148,16 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
                 "Create it in EZITXT: Integrations > API Configuration > Okta Inline Hook",
             )
         ]
-    values = app["oktaSetupValues"]
+    return hook_configuration(okta, app, app["oktaSetupValues"], options)
+
+
+def hook_configuration(
+    okta: Okta, app: dict[str, Any] | None, values: dict[str, Any], options: Options
+) -> list[Check]:
+    """The hook against EZITXT's setup values (``app``: its application page, None when only
+    the values were given)."""
     hooks = okta.telephony_hooks()
-    hook = ours(hooks, options.hook_name, values["url"]) or next(
+    hook = ours(hooks, options.hook_name, values["url"] or "") or next(
         (h for h in hooks if h.get("status") == "ACTIVE"), None
     )
     if hook is None:
@@ -100,14 +179,10 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
             c.FIX_INACTIVE,
             {"hookId": hook["id"]},
         ),
-        Check(
-            CONFIG,
-            "hook URL equals EZITXT's Okta Setup Values URL",
-            PASS if hook_url(hook) == values["url"] else FAIL,
-            f"Okta {hook_url(hook)}, EZITXT {values['url']}",
-            c.FIX_URL,
-        ),
+        url_check(hook, values["url"]),
     ]
+    if is_oauth(hook):
+        return out + oauth_configuration(hook, okta, options)
     scheme = auth_scheme(hook)
     auth_ok = scheme.get("type") == "HEADER" and scheme.get("key") == values["authenticationField"]
     out.append(
@@ -119,8 +194,21 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
             c.FIX_AUTH,
         )
     )
-    generated = parse_time(app["authenticationDetails"].get("passwordGeneratedAt"))
     updated = parse_time(hook.get("lastUpdated"))
+    if app is None:
+        when = iso(updated) if updated is not None else "unknown"
+        out.append(
+            Check(
+                CONFIG,
+                "secret copied into Okta",
+                SKIP,
+                f"{NO_PORTAL}: compare when EZITXT's password was generated (Integrations > "
+                f"API Configuration) with the hook's last update, {when}",
+            )
+        )
+        out.append(try_secret(okta, hook, options))
+        return out
+    generated = parse_time(app["authenticationDetails"].get("passwordGeneratedAt"))
     if generated is None:
         out.append(
             Check(
@@ -153,6 +241,32 @@ def configuration(okta: Okta, portal: Portal, application: str, options: Options
         )
     out.append(try_secret(okta, hook, options))
     return out
+
+
+def url_check(hook: dict[str, Any], url: str | None) -> Check:
+    name = "hook URL equals EZITXT's Okta Setup Values URL"
+    if url is None:
+        detail = f"Okta {hook_url(hook)}; {NO_PORTAL}: give --url to compare"
+        return Check(CONFIG, name, SKIP, detail)
+    ok = hook_url(hook) == url
+    return Check(CONFIG, name, PASS if ok else FAIL, f"Okta {hook_url(hook)}, EZITXT {url}",
+                 c.FIX_URL)  # fmt: skip
+
+
+def oauth_configuration(hook: dict[str, Any], okta: Okta, options: Options) -> list[Check]:
+    """An ``OAUTH`` hook (the connector's ``oauth`` mode): no header, and no EZITXT secret in
+    Okta whose age could be compared with EZITXT's last new password."""
+    return [
+        Check(CONFIG, "authentication is OAuth 2.0", PASS, oauth_summary(hook)),
+        Check(
+            CONFIG,
+            "secret copied into Okta",
+            SKIP,
+            f"{OAUTH_SECRET_WHERE}; a password generated in EZITXT must be put there"
+            " (--test-number tries it)",
+        ),
+        try_secret(okta, hook, options),
+    ]
 
 
 def execute_body(hook_id: str, okta_url: str, number: str) -> dict[str, Any]:
@@ -246,12 +360,25 @@ def try_secret(okta: Okta, hook: dict[str, Any], options: Options) -> Check:
 
 
 def okta_checks(okta: Okta, since: float) -> list[Check]:
-    return [sms_uses(okta), hook_failures(okta, since)]
+    # Until now, not the start of the run: --test-number's execute has just been logged.
+    return [sms_uses(okta), hook_failures(okta, since, time.time() + 0.001)]
+
+
+# Real Okta's Phone authenticator says what it may be used for in ``settings.allowedFor``
+# (AllowedForEnum of the management OpenAPI) and lists its ``sms`` method's status at
+# ``/api/v1/authenticators/{id}/methods``; the uses each value leaves SMS on for:
+ALLOWED_FOR_USES = {
+    "any": ("sign-in", "recovery"),
+    "sso": ("sign-in",),
+    "recovery": ("recovery",),
+    "none": (),
+}
+USES = ("sign-in", "recovery")
 
 
 def sms_uses(okta: Okta) -> Check:
     """Security > Authenticators > Phone: SMS allowed for each use, where the org's API shows it
-    (mock Okta: its ``uses`` extension; a real org: the phone authenticator's sms method)."""
+    (mock Okta: its ``smsUses`` extension; a real org: ``allowedFor`` and the sms method)."""
     name = "SMS enabled in the Phone authenticator's uses"
     try:
         authenticators = okta.call("authenticators", "GET", "/api/v1/authenticators")
@@ -272,7 +399,8 @@ def sms_uses(okta: Okta) -> Check:
             "the Phone authenticator is not active",
             "Activate it in Okta: Security > Authenticators > Phone",
         )
-    uses = (phone.get("settings") or {}).get("smsUses")
+    settings = phone.get("settings") or {}
+    uses = settings.get("smsUses")
     if isinstance(uses, dict):
         off = sorted(use for use, enabled in uses.items() if not enabled)
         if off:
@@ -280,9 +408,38 @@ def sms_uses(okta: Okta) -> Check:
                 OKTA, name, FAIL, f"SMS is off for: {', '.join(off)}", c.FIX_SMS_USE, {"off": off}
             )
         return Check(OKTA, name, PASS, f"SMS on for: {', '.join(sorted(uses))}")
+    return real_org_sms_uses(okta, phone, settings.get("allowedFor"))
+
+
+def real_org_sms_uses(okta: Okta, phone: dict[str, Any], allowed_for: Any) -> Check:
+    name = "SMS enabled in the Phone authenticator's uses"
+    try:
+        path = f"/api/v1/authenticators/{phone['id']}/methods"
+        methods = okta.call("authenticator methods", "GET", path)
+    except OktaError:
+        methods = None  # an org without the methods API (Classic Engine): allowedFor alone
+    sms = next((m for m in methods or [] if m.get("type") == "sms"), None)
+    if sms is not None and sms.get("status") != "ACTIVE":
+        return Check(
+            OKTA, name, FAIL, f"the Phone authenticator's SMS method is {sms.get('status')}",
+            FIX_SMS_METHOD, {"off": list(USES)},
+        )  # fmt: skip
+    if allowed_for in ALLOWED_FOR_USES:
+        off = [use for use in USES if use not in ALLOWED_FOR_USES[allowed_for]]
+        detail = f"allowedFor {allowed_for}"
+        if off:
+            return Check(
+                OKTA, name, FAIL, f"{detail}: SMS is off for: {', '.join(off)}", c.FIX_SMS_USE,
+                {"off": off},
+            )  # fmt: skip
+        method = "SMS method ACTIVE, " if sms is not None else ""
+        return Check(OKTA, name, PASS, f"{method}{detail}: SMS on for: {', '.join(USES)}")
     return Check(
         OKTA, name, PASS, "the Phone authenticator is ACTIVE (per-use settings not exposed)"
     )
+
+
+FIX_SMS_METHOD = "Activate SMS in Okta: Security > Authenticators > Phone > Actions > SMS"
 
 
 def failure_cause(event: dict[str, Any]) -> str:
@@ -298,13 +455,21 @@ def failure_cause(event: dict[str, Any]) -> str:
     return f"error: {reason or 'no reason given'}"
 
 
-def hook_failures(okta: Okta, since: float) -> Check:
-    name = "System Log: telephony hook failures"
-    filter_text = " or ".join(f'eventType eq "{e}"' for e in HOOK_EVENTS)
+def is_other_hooks(event: dict[str, Any], telephony_ids: set[str]) -> bool:
+    """An event about an inline hook that is not a telephony hook (a token or registration
+    hook of the same org), told by its InlineHook target."""
+    hooks = {t.get("id") for t in event.get("target") or [] if t.get("type") == "InlineHook"}
+    return bool(hooks) and not hooks & telephony_ids
+
+
+def failure_causes(events: Iterable[dict[str, Any]], telephony_ids: set[str]) -> Counter[str]:
+    """The failed calls of the telephony hooks, counted by cause."""
     causes: Counter[str] = Counter()
     seen: set[tuple[str, ...]] = set()
-    for event in okta.logs(iso(since), filter_text):
+    for event in events:
         if (event.get("outcome") or {}).get("result") != "FAILURE":
+            continue
+        if is_other_hooks(event, telephony_ids):
             continue
         # One failed call can log both events, with the same debugData and reason: count it once.
         debug = (event.get("debugContext") or {}).get("debugData") or {}
@@ -313,6 +478,14 @@ def hook_failures(okta: Okta, since: float) -> Check:
         if call not in seen:
             seen.add(call)
             causes[failure_cause(event)] += 1
+    return causes
+
+
+def hook_failures(okta: Okta, since: float, until: float) -> Check:
+    name = "System Log: telephony hook failures"
+    filter_text = " or ".join(f'eventType eq "{e}"' for e in HOOK_EVENTS)
+    telephony_ids = {str(h.get("id")) for h in okta.telephony_hooks()}
+    causes = failure_causes(okta.logs(iso(since), iso(until), filter_text), telephony_ids)
     if not causes:
         return Check(OKTA, name, PASS, "none since " + iso(since))
     detail = "; ".join(f"{n} × {cause}" for cause, n in causes.most_common())
@@ -333,12 +506,24 @@ def report_rows(portal: Portal, **filters: Any) -> list[dict[str, Any]]:
 
 
 def platform(
-    okta: Okta, portal: Portal, application: str, options: Options, since: float
+    okta: Okta, portal: Portal | None, application: str, options: Options, since: float
 ) -> list[Check]:
+    if portal is None:
+        out = [
+            Check(
+                PLATFORM,
+                "Mobile Report: recent messages by status",
+                SKIP,
+                f"{NO_PORTAL}: see EZITXT's Mobile Report by hand",
+            )  # fmt: skip
+        ]
+        if options.user:
+            out.append(user_history(okta, None, options.user, options))
+        return out
     rows = report_rows(portal, application=application, **{"from": iso(since)})
     out = [by_status("Mobile Report: recent messages by status", rows)]
     if options.user:
-        out.append(user_history(okta, portal, options))
+        out.append(user_history(okta, portal, options.user, options))
     if options.message:
         entry = portal.report_entry(options.message)
         if entry is None:
@@ -387,11 +572,9 @@ def history(name: str, entry: dict[str, Any]) -> Check:
     )
 
 
-def user_history(okta: Okta, portal: Portal, options: Options) -> Check:
-    name = f"user {options.user}"
-    user = next(
-        (u for u in okta.users() if (u.get("profile") or {}).get("login") == options.user), None
-    )
+def user_history(okta: Okta, portal: Portal | None, login: str, options: Options) -> Check:
+    name = f"user {login}"
+    user = okta.user_by_login(login)
     if user is None:
         return Check(
             PLATFORM, name, FAIL, "no such user in Okta", "Check the login in Directory > People"
@@ -401,6 +584,9 @@ def user_history(okta: Okta, portal: Portal, options: Options) -> Check:
         e164 = normalise(raw, options.default_region).e164
     except UnusableNumber:
         return Check(PLATFORM, name, FAIL, f"mobile {mask(raw)} cannot be normalised", c.FIX_NUMBER)
+    if portal is None:
+        detail = f"mobile {mask(e164)}: usable; {NO_PORTAL}: its messages not read"
+        return Check(PLATFORM, name, PASS, detail)
     rows = report_rows(portal, destination=e164)
     check = by_status(name, rows)
     check.detail = f"mobile {mask(e164)}: {check.detail}"
@@ -412,7 +598,9 @@ def user_history(okta: Okta, portal: Portal, options: Options) -> Check:
 
 def common_causes(okta: Okta, region: str) -> list[Check]:
     bad: list[str] = []
+    checked = 0
     for user in okta.users():
+        checked += 1
         profile = user.get("profile") or {}
         raw = profile.get("mobilePhone")
         if not raw:
@@ -422,6 +610,13 @@ def common_causes(okta: Okta, region: str) -> list[Check]:
         except UnusableNumber:
             bad.append(f"{profile.get('login')} ({mask(str(raw))})")
     name = "users' mobile numbers can be normalised"
+    # An org larger than the listing's bound: say how far it was read, never "every user".
+    partly = (
+        f" (the first {checked} users only: the listing stops at {okta_client.MAX_PAGES} pages)"
+        if "list users" in okta.cut_short
+        else ""
+    )
     if bad:
-        return [Check(COMMON, name, FAIL, ", ".join(bad), c.FIX_NUMBER, {"users": bad})]
-    return [Check(COMMON, name, PASS, "every user's mobile number is usable")]
+        return [Check(COMMON, name, FAIL, ", ".join(bad) + partly, c.FIX_NUMBER, {"users": bad})]
+    usable = f"every {'checked ' if partly else ''}user's mobile number is usable"
+    return [Check(COMMON, name, PASS, usable + partly, data={"users checked": checked})]

@@ -27,6 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--default-region", default="NZ", help="region of numbers without a country code"
     )
     parser.add_argument("--json", action="store_true", help="one JSON document, for machines")
+    alone = parser.add_argument_group(
+        "an Okta org alone (--okta-url and --okta-token, no --ezitxt-url): EZITXT's Okta Setup "
+        "Values as its portal shows them; the checks that read EZITXT are skipped"
+    )
+    alone.add_argument("--url", help="Okta Setup Values: URL (else the hook's URL is not checked)")
+    alone.add_argument(
+        "--field", default="Authorization", help="Okta Setup Values: Authentication Field"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from connector.admin.diagnose import Options, diagnose
     from connector.admin.target import resolve_or_complain
 
-    target = resolve_or_complain(args, "doctor")
+    target = resolve_or_complain(args, "doctor", needs_ezitxt=False)
     if target is None:
         return 2
     options = Options(
@@ -44,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         user=args.user,
         message=args.message,
         default_region=args.default_region,
+        url=args.url,
+        field=args.field,
     )
     checks = diagnose(target, options)
     failed = any(c.status == FAIL for c in checks)

@@ -29,7 +29,7 @@ class NoTarget(RuntimeError):
 class Target:
     okta_url: str
     okta_token: str
-    ezitxt_url: str
+    ezitxt_url: str | None  # None: Okta alone (doctor, register with --url/--field/--secret)
     application: str
     ca_file: str | None
 
@@ -41,6 +41,8 @@ class Target:
     def portal(self) -> Portal:
         from connector.admin.ezitxt_portal import Portal
 
+        if self.ezitxt_url is None:
+            raise NoTarget("no EZITXT portal API given (--ezitxt-url, EZITXT_PORTAL_URL)")
         return Portal(self.ezitxt_url, verify=self.ca_file or True)
 
 
@@ -80,7 +82,7 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
 def stack_file(workdir: Path | None) -> Path:
     if workdir is not None:
         return workdir / STACK_FILE
-    found = sorted(Path("var").glob(f"stack-*/{STACK_FILE}"))
+    found = [path for path in sorted(Path("var").glob(f"stack-*/{STACK_FILE}")) if _live(path)]
     if len(found) != 1:
         what = "no running stack" if not found else f"{len(found)} stacks"
         raise NoTarget(
@@ -89,20 +91,45 @@ def stack_file(workdir: Path | None) -> Path:
     return found[0]
 
 
-def resolve_or_complain(args: argparse.Namespace, command: str) -> Target | None:
+def _live(path: Path) -> bool:
+    """Whether the stack that wrote ``path`` still runs: a stack killed with SIGKILL leaves its
+    stack.json behind, which would make every later run see two stacks (or a dead one)."""
+    try:
+        pid = json.loads(path.read_text(encoding="utf-8")).get("pid")
+    except (OSError, ValueError, AttributeError):
+        return True  # unreadable: resolve() says why
+    if not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True
+
+
+def resolve_or_complain(
+    args: argparse.Namespace, command: str, *, needs_ezitxt: bool = True
+) -> Target | None:
     """``resolve``, or ``None`` after saying on stderr, as ``ezitxt-okta <command>``, what is
     missing (the caller then exits 2, a usage error)."""
     try:
-        return resolve(args)
+        return resolve(args, needs_ezitxt=needs_ezitxt)
     except NoTarget as error:
         sys.stderr.write(f"ezitxt-okta {command}: {error}\n")
         return None
 
 
-def resolve(args: argparse.Namespace) -> Target:
-    """The command line's org and portal when given, each missing part from the stack."""
+def resolve(args: argparse.Namespace, *, needs_ezitxt: bool = True) -> Target:
+    """The command line's org and portal when given, each missing part from the stack.
+
+    Without ``needs_ezitxt``, an Okta org given alone (URL and token, no ``--workdir``) is a
+    target of its own: EZITXT's setup guide is a portal of pages, and a command that can do
+    without its API (doctor's Okta checks, register with the values given) does."""
     stack: dict[str, object] = {}
-    if not (args.okta_url and args.okta_token and args.ezitxt_url) or args.workdir:
+    okta_given = bool(args.okta_url and args.okta_token)
+    if args.workdir or not (okta_given and (args.ezitxt_url or not needs_ezitxt)):
         path = stack_file(args.workdir)
         try:
             stack = json.loads(path.read_text(encoding="utf-8"))
@@ -119,7 +146,7 @@ def resolve(args: argparse.Namespace) -> Target:
     return Target(
         okta_url=pick(args.okta_url, "okta"),
         okta_token=pick(args.okta_token, "api_token"),
-        ezitxt_url=pick(args.ezitxt_url, "ezitxt"),
+        ezitxt_url=pick(args.ezitxt_url, "ezitxt") if needs_ezitxt or stack else args.ezitxt_url,
         application=args.application or str(stack.get("application") or DEFAULT_APPLICATION),
         ca_file=ca if isinstance(ca, str) else None,
     )

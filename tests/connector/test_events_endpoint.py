@@ -209,6 +209,10 @@ def test_the_loop_blocks_a_pumped_prefix_and_spares_the_verified_ones(
     one prefix and enters none: after ``conversion_min_sends`` of its sends, the prefix is
     refused, nothing more is sent to it, and the legitimate users still get theirs."""
     blocks = metric(base_url, "ezitxt_hook_prefix_blocks_started_total", country="NZ")
+    refused = {"reason": "prefix_blocked"}
+    calls = {"outcome": "prefix_blocked", "request_type": "mfa-verification", "country": "NZ"}
+    refusals = metric(base_url, "ezitxt_hook_policy_refusals_total", **refused)
+    refused_calls = metric(base_url, "ezitxt_hook_calls_total", **calls)
     users = [f"00uLegit{n:04d}{secrets.token_hex(3)}" for n in range(3)]
     for n, user in enumerate(users):
         assert sign_in(base_url, user, f"+6421{n}234567").json()["commands"]
@@ -232,6 +236,9 @@ def test_the_loop_blocks_a_pumped_prefix_and_spares_the_verified_ones(
     assert all("commands" in a for a in answers[:5])
     for answer in answers[5:]:
         assert answer["error"]["errorCauses"][0]["reason"] == "prefix_blocked"
+    # Counted as the README's Metrics say: a policy refusal, and the call's outcome.
+    assert metric(base_url, "ezitxt_hook_policy_refusals_total", **refused) == refusals + 3
+    assert metric(base_url, "ezitxt_hook_calls_total", **calls) == refused_calls + 3
     # A legitimate user on another prefix is not affected.
     assert sign_in(base_url, users[0], "+64271234567").json()["commands"]
     out = log_lines(capfd, caplog)

@@ -5,10 +5,16 @@ label value of the exposition is scanned for numbers, eventIds and users."""
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import re
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -146,7 +152,84 @@ CASES: dict[str, tuple[tuple[int, Any], Call, str, str, list[tuple[str, dict[str
         "NZ",
         [("ezitxt_gateway_calls_total", {"status": "503", "result": "unavailable"})],
     ),
+    "blocked_by_policy": (
+        (202, None),
+        lambda url: post(url, payloads.body(phoneNumber="+14155550123")),
+        MFA,
+        "US",
+        [("ezitxt_hook_policy_refusals_total", {"reason": "blocked_by_policy"})],
+    ),
+    "number_type_refused": (
+        (202, None),
+        lambda url: post(url, payloads.body(phoneNumber="+64900012345")),
+        MFA,
+        "NZ",
+        [("ezitxt_hook_policy_refusals_total", {"reason": "number_type_refused"})],
+    ),
+    "too_large": (
+        (202, None),
+        lambda url: post(url, payloads.body(firstName="x" * 70_000)),
+        "none",
+        "none",
+        [],
+    ),
+    "malformed_credential": (
+        (202, None),
+        lambda url: post(url, payloads.body(), Authorization="Basic not base64!"),
+        "none",
+        "none",
+        [("ezitxt_hook_auth_refusals_total", {"reason": "malformed_credential"})],
+    ),
+    "ambiguous_credential": (
+        (202, None),
+        lambda url: post_twice_authorized(url, payloads.body()),
+        "none",
+        "none",
+        [("ezitxt_hook_auth_refusals_total", {"reason": "ambiguous_credential"})],
+    ),
 }
+# Calls whose country is known but that never reach the gateway.
+REFUSED_BEFORE_THE_GATEWAY = {"blocked_by_policy", "number_type_refused"}
+
+
+def post_twice_authorized(base_url: str, body: bytes) -> requests.Response:
+    """The auth field sent twice (requests merges a header it is given twice)."""
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        connection.putrequest("POST", "/okta/telephony")
+        for header, value in (
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Authorization", payloads.AUTHORIZATION),
+            ("Authorization", payloads.AUTHORIZATION),
+        ):
+            connection.putheader(header, value)
+        connection.endheaders(body)
+        answer = connection.getresponse()
+        response = requests.Response()
+        response.status_code, response._content = answer.status, answer.read()
+        return response
+    finally:
+        connection.close()
+
+
+def test_every_outcome_of_the_outcome_table_that_a_call_can_reach_is_scraped_here() -> None:
+    """The README's table of outcomes, less those a test cannot cause through a well-behaved
+    server (a bug, a body trickled past the budget) or that are not hook calls (404, 405)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("| situation | HTTP | body | log `outcome` |") :]
+    table = table[: table.index("\n\n")]
+    outcomes = {
+        name
+        for row in table.splitlines()[2:]
+        for name in re.findall(r"`([a-z_0-9]+)`", row.split("|")[-2])
+    }
+    # Tests of their own: below, and prefix_blocked in test_events_endpoint.py (the loop).
+    elsewhere = {"replayed", "rate_limited_number", "body_timeout", "prefix_blocked"}
+    rate_limits = {"rate_limited_prefix", "rate_limited_application", "rate_limited_user"}
+    not_reachable = {"internal_error", "http_404", "http_405"}
+    assert outcomes - set(CASES) - elsewhere - rate_limits - not_reachable == set()
 
 
 @pytest.mark.parametrize("outcome", sorted(CASES))
@@ -175,7 +258,29 @@ def test_each_outcome_moves_its_counters_by_one(
     gateway_calls = sum(v for k, v in after.items() if k[0] == "ezitxt_gateway_calls_total") - sum(
         v for k, v in before.items() if k[0] == "ezitxt_gateway_calls_total"
     )
-    assert gateway_calls == (1 if country == "NZ" else 0)
+    reached = country != "none" and outcome not in REFUSED_BEFORE_THE_GATEWAY
+    assert gateway_calls == (1 if reached else 0)
+    assert value(after, "ezitxt_hook_calls_in_flight") == 0
+
+
+def test_a_body_that_stops_arriving_counts_as_body_timeout(base_url: str) -> None:
+    """Headers and part of the body, then nothing: the budget ends the call with a 408."""
+    body = payloads.body()
+    parts = urlsplit(base_url)
+    before = scrape(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as client:
+        head = (
+            "POST /okta/telephony HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: {payloads.AUTHORIZATION}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        client.sendall(head.encode() + body[:10])
+        answer = client.recv(65536)  # waits for the budget's end, at most the socket timeout
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+    after = scrape(base_url)
+    calls = {"outcome": "body_timeout", "request_type": "none", "country": "none"}
+    name = "ezitxt_hook_calls_total"
+    assert value(after, name, **calls) - value(before, name, **calls) == 1
     assert value(after, "ezitxt_hook_calls_in_flight") == 0
 
 
@@ -210,9 +315,9 @@ def test_answer_latency_histogram_has_buckets_around_the_budget(base_url: str) -
 
 def test_state_store_errors_are_counted_by_the_exported_function(base_url: str) -> None:
     before = scrape(base_url)
-    count_state_store_error("redis", "claim")
+    count_state_store_error("redis", "replay_claim")
     after = scrape(base_url)
-    labels = {"store": "redis", "operation": "claim"}
+    labels = {"store": "redis", "operation": "replay_claim"}
     name = "ezitxt_hook_state_store_errors_total"
     assert value(after, name, **labels) - value(before, name, **labels) == 1
 
@@ -302,3 +407,40 @@ def test_fraud_policy_refusals_are_counted_by_their_reason(
     calls_name = "ezitxt_hook_calls_total"
     assert value(after, calls_name, **calls) - value(before, calls_name, **calls) == 1
     assert "+6422123" not in text and "221234567" not in text
+
+
+def test_a_call_waiting_on_the_gateway_is_in_flight_until_answered(
+    base_url: str, gateway: tuple[StandInGateway, str]
+) -> None:
+    gateway[0].delay_s = 0.4
+    answers: list[requests.Response] = []
+    caller = threading.Thread(target=lambda: answers.append(post(base_url, payloads.body())))
+    caller.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not gateway[0].received and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the call is at the gateway
+        during = scrape(base_url)
+    finally:
+        caller.join(timeout=10)
+    assert value(during, "ezitxt_hook_calls_in_flight") == 1
+    assert answers[0].status_code == 200
+    assert value(scrape(base_url), "ezitxt_hook_calls_in_flight") == 0
+
+
+def test_the_readme_names_every_state_store_operation_that_is_counted() -> None:
+    """``ezitxt_hook_state_store_errors_total{operation}`` takes the operation name every
+    ``SharedState`` call passes (connector/state.py counts a failed one under it): the README's
+    row lists exactly those, the conversion feedback's included."""
+    root = Path(__file__).resolve().parents[2]
+    call = re.compile(r'state\.(?:command|commands|send|script|send_script|run)\(\s*"(\w+)"')
+    counted = {
+        name
+        for module in (root / "connector").glob("*.py")
+        for name in call.findall(module.read_text(encoding="utf-8"))
+    }
+    assert {"replay_claim", "velocity_admit", "conversion_record"} <= counted
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    (row,) = [r for r in readme.splitlines() if r.startswith("| `ezitxt_hook_state_store_errors")]
+    listed = set(re.findall(r"`([a-z_]+)`", row.split("|")[4]))
+    assert listed == counted

@@ -17,6 +17,7 @@ from mocks.stack.clients import Api, okta_api
 from mocks.stack.reset import reset_and_wire
 from mocks.stack.stack import Stack, free_port_base
 from mocks.stack.wiring import Wiring
+from tests.connector.payloads import VELOCITY_OFF_ENV
 
 WAIT_S = 15.0
 
@@ -75,8 +76,14 @@ class Admin:
 @pytest.fixture(scope="session")
 def admin_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Admin]:
     workdir = tmp_path_factory.mktemp("admin-stack")
+    # The connector's velocity limits off: they are not what these tests test, and the
+    # connector keeps their counts across tests (one user's number signs in many times).
     stack = Stack(
-        port_base=free_port_base(), workdir=workdir, timing_scale=0.2, challenge_interval_s=0.0
+        port_base=free_port_base(),
+        workdir=workdir,
+        timing_scale=0.2,
+        challenge_interval_s=0.0,
+        connector_env=dict(VELOCITY_OFF_ENV),
     )
     with stack:
         stack.publish()
