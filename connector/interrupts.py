@@ -6,7 +6,10 @@ the garbage collector, where Python prints "Exception ignored in ..." and carrie
 is lost and the command goes on as if nobody had pressed it. (Seen in the suite: ``stack``
 interrupted 0.2 s after its start kept starting, and served until a second Ctrl-C.) Inside
 ``deferred()`` a signal is only noted; the caller looks at what was noted when the block ends,
-at a point of its own choosing.
+at a point of its own choosing, or (``replay``) has it raised again once the block is done.
+Spawning a process is such a block too: Python runs ``logging``'s after-fork hook in the parent
+right after the fork, and an exception raised there is swallowed the same way (seen in the
+suite: "Exception ignored in: <function _releaseLock>").
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+# What a terminal's Ctrl-C and a service manager's stop send.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
 
 @contextmanager
 def deferred(
-    signals: tuple[signal.Signals, ...] = (signal.SIGINT,),
+    signals: tuple[signal.Signals, ...] = (signal.SIGINT,), *, replay: bool = False
 ) -> Iterator[list[signal.Signals]]:
     """Note ``signals`` instead of acting on them until the block ends; yields the list they
-    are noted in (empty: none came). The handlers before the block are put back after it.
+    are noted in (empty: none came). The handlers before the block are put back after it, and
+    with ``replay`` the first signal noted is raised again for them, now outside the block.
     Outside the main thread (where Python allows no handler) nothing is deferred."""
     noted: list[signal.Signals] = []
     if threading.current_thread() is not threading.main_thread():
@@ -42,3 +49,5 @@ def deferred(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    if replay and noted:
+        signal.raise_signal(noted[0])

@@ -25,7 +25,7 @@ HELP = (
 )
 LOG_LEVELS = ["debug", "info", "warning"]  # the levels all three servers know
 INTERRUPTED_EXIT = 130  # as a shell reports a command ended by SIGINT
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+STOP_SIGNALS = interrupts.STOP_SIGNALS
 ENDPOINTS_HEADING = "What QA call most (README.md, 'QA guide', has each as a block)"
 
 

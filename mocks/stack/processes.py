@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from connector import interrupts
 from mocks.common.timestamps import iso
 
 START_TIMEOUT_S = 30.0
@@ -69,15 +70,17 @@ class ServerProcess:
                 stamp = iso(time.time())
                 log.write(f"--- {stamp} {note}\n".encode())
                 log.flush()
-            self.process = subprocess.Popen(
-                self.command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, **self.env},
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-                start_new_session=True,
-            )
+            # Ctrl-C meanwhile is raised once the process is ours to stop (connector.interrupts).
+            with interrupts.deferred(interrupts.STOP_SIGNALS, replay=True):
+                self.process = subprocess.Popen(
+                    self.command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env={**os.environ, **self.env},
+                    preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                    start_new_session=True,
+                )
 
     def wait_ready(self, timeout_s: float = START_TIMEOUT_S) -> None:
         """Until ``ready_url`` answers any HTTP status; fails early if the process died."""

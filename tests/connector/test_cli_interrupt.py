@@ -78,3 +78,29 @@ def test_deferred_notes_a_signal_and_puts_the_handler_back() -> None:
     with interrupts.deferred() as noted:
         pass
     assert noted == []
+
+
+class _Stop(BaseException):
+    pass
+
+
+def test_replay_raises_the_noted_signal_again_once_the_block_is_done() -> None:
+    """What ``stack`` does around spawning a server: a Ctrl-C during the fork would run the
+    stack's handler inside logging's after-fork hook, where its exception is swallowed."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Stop(signum)
+
+    before = signal.signal(signal.SIGTERM, stop)
+    reached = []
+    try:
+        with pytest.raises(_Stop):
+            with interrupts.deferred(interrupts.STOP_SIGNALS, replay=True):
+                os.kill(os.getpid(), signal.SIGTERM)
+                sum(range(1000))
+                reached.append("the block's end")
+            sum(range(1000))
+        assert reached == ["the block's end"]
+        assert signal.getsignal(signal.SIGTERM) is stop
+    finally:
+        signal.signal(signal.SIGTERM, before)
