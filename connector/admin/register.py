@@ -26,7 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="deactivate another active telephony hook so that this one can be activated",
     )
-    given.add_argument("--secret", help="Okta Setup Values: Authentication Secret (never printed)")
+    given.add_argument(
+        "--secret",
+        help="Okta Setup Values: Authentication Secret (never printed); one that begins with "
+        "'-' as --secret=VALUE",
+    )
 
 
 HALF_DONE = (

@@ -287,7 +287,9 @@ def test_static_mode_rotates_with_register_and_no_failed_sign_in_and_rotate_woul
 
     assert admin.wiring is not None
     ezitxt_secret = admin.wiring.auth_secret
-    current, following = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    # A urlsafe secret may begin with "-" (1 in 64): given as --secret=VALUE, as the help says;
+    # `following` always does, so that form is what is tested.
+    current, following = secrets.token_urlsafe(32), "-" + secrets.token_urlsafe(31)
     given = ["--url", admin.stack.urls.hook, "--field", admin.wiring.auth_field]
 
     def connector_static(*values: str) -> None:
@@ -297,11 +299,11 @@ def test_static_mode_rotates_with_register_and_no_failed_sign_in_and_rotate_woul
 
     try:
         connector_static(current)
-        assert admin.run(capsys, "register", *given, "--secret", current)[0] == 0
+        assert admin.run(capsys, "register", *given, f"--secret={current}")[0] == 0
         assert sign_in(admin)["outcome"] == "SUCCESSFUL"
         connector_static(current, following)  # both live
         assert sign_in(admin)["outcome"] == "SUCCESSFUL"
-        code, out = admin.run(capsys, "register", *given, "--secret", following)
+        code, out = admin.run(capsys, "register", *given, f"--secret={following}")
         assert code == 0 and following not in out, out
         assert sign_in(admin)["outcome"] == "SUCCESSFUL"
         connector_static(following)  # the old value dropped
