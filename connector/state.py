@@ -27,10 +27,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import hiredis
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 from redis.maint_notifications import MaintNotificationsConfig
-from redis.retry import Retry
 
 from connector.redis_pipe import Pipe
 
