@@ -16,7 +16,7 @@ from mocks.okta.authenticators import USES
 from mocks.okta.errors import ValidationFailed
 from mocks.okta.web import base_url, json_body, ok, okta_api, runtime
 
-PHONE_ID = "aut0phone0000000000"
+PHONE_ID = "aut0phone00000000000"
 
 
 def render_phone(settings: dict[str, bool], base: str) -> dict[str, Any]:

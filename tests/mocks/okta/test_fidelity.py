@@ -140,6 +140,13 @@ def test_system_log_actor_and_target_ids_have_okta_s_20_characters(
             assert OKTA_ID.match(target["id"]), target
 
 
+def test_the_phone_authenticator_id_has_okta_s_20_characters(org: Org) -> None:
+    """It had 19 (seen in the schemathesis run's GET /api/v1/authenticators answer)."""
+    (phone,) = org.api("GET", "/api/v1/authenticators").json()
+    assert OKTA_ID.match(phone["id"]), phone["id"]
+    assert phone["_links"]["self"]["href"].endswith(f"/api/v1/authenticators/{phone['id']}")
+
+
 def test_an_empty_after_is_no_cursor(org: Org) -> None:
     org.create_user()
     assert org.api("GET", "/api/v1/logs", params={"after": ""}).status_code == 200
