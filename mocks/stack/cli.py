@@ -26,6 +26,7 @@ HELP = (
 LOG_LEVELS = ["debug", "info", "warning"]  # the levels all three servers know
 INTERRUPTED_EXIT = 130  # as a shell reports a command ended by SIGINT
 STOP_SIGNALS = interrupts.STOP_SIGNALS
+CONNECTOR_STEP = "Connector: auth mode oauth (issuer, scope, client -> EZITXT secret); restart"
 ENDPOINTS_HEADING = "What QA call most (README.md, 'QA guide', has each as a block)"
 
 
@@ -186,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def reset(args: argparse.Namespace) -> int:
+    from mocks.stack import connector_requests
     from mocks.stack.clients import ApiError
     from mocks.stack.event_hook_wiring import EventHookNotVerified, EventHookSetup
     from mocks.stack.reset import reset_and_wire
@@ -194,12 +196,24 @@ def reset(args: argparse.Namespace) -> int:
     folder = _folder(args)
     try:
         info = running_stack(folder)
-        _say(f"Resetting the stack of {folder} (PID {info.pid}):")
+        _say(f"Resetting the stack of {folder} (PID {info.pid}, --auth {info.auth}):")
         setup = None
         if info.events_hook and info.events_secret:
             setup = EventHookSetup(info.events_hook, info.events_auth_field, info.events_secret)
-        reset_and_wire(info.ezitxt, info.okta, info.api_token, say=_indented, event_hook=setup)
-    except (NoStackRunning, ApiError, EventHookNotVerified, OSError) as exc:
+        wired = reset_and_wire(
+            info.ezitxt, info.okta, info.api_token, say=_indented, event_hook=setup, auth=info.auth
+        )
+        if wired.connector_env():
+            _indented(f"7. {CONNECTOR_STEP}, by the running stack")
+            connector_requests.ask(folder, wired.connector_env())
+            _indented("   the connector answers with the new client")
+    except (
+        NoStackRunning,
+        ApiError,
+        EventHookNotVerified,
+        connector_requests.NotReconfigured,
+        OSError,
+    ) as exc:
         _say(f"ezitxt-okta stack reset: {exc}")
         return 1
     _say("Both mocks are back to the freshly wired state (the API token is unchanged).")
@@ -209,7 +223,7 @@ def reset(args: argparse.Namespace) -> int:
 def start(args: argparse.Namespace) -> int:
     # A Ctrl-C while these import is acted on after (connector.interrupts says why).
     with interrupts.deferred(STOP_SIGNALS) as noted:
-        from mocks.stack import demo, wiring
+        from mocks.stack import connector_requests, demo, wiring
         from mocks.stack.processes import PortBusy
         from mocks.stack.stack import Stack
         from mocks.stack.state import FolderInUse
@@ -281,7 +295,7 @@ def start(args: argparse.Namespace) -> int:
             event_hook=stack.event_hook_setup(),
         )
         if wired.connector_env():
-            _say("7. Connector: auth mode oauth (issuer, scope, client -> EZITXT secret); restart")
+            _say(f"7. {CONNECTOR_STEP}")
             stack.configure_connector(wired.connector_env())
         if not args.no_demo:
             demo.sign_in(
@@ -315,6 +329,7 @@ def start(args: argparse.Namespace) -> int:
                 _say(f"stopped: {reason}; see {folder / 'logs'}")
                 code = 1
                 break
+            connector_requests.serve(stack, say=_say)  # from ``stack reset``
     except FolderInUse as exc:
         _say(f"ezitxt-okta stack: refused: {exc}")
         return 1

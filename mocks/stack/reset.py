@@ -2,8 +2,10 @@
 
 Each mock's control plane forgets everything (``POST /_mock/reset``: mock Okta its hooks, users,
 System Log, flows and rate-limit counters; mock EZITXT its applications, messages, faults and
-queued callbacks), then the setup guide's steps run again, exactly as at start. Any 2xx is a
-successful reset: the mocks have answered 204 and 200 with a body.
+queued callbacks), then the setup guide's steps run again, exactly as at start, in the stack's
+``--auth`` mode (``oauth``: a new scope, client and OAUTH hook, whose connector settings the
+caller hands to the running stack, ``connector_requests``). Any 2xx is a successful reset: the
+mocks have answered 204 and 200 with a body.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ def reset_and_wire(
     *,
     say: Say,
     event_hook: EventHookSetup | None = None,
+    auth: str = "header",
 ) -> Wiring:
     """Both mocks emptied, then wired again; with ``event_hook``, the connector's event hook
     registered and verified again as at start."""
@@ -34,4 +37,4 @@ def reset_and_wire(
         finally:
             api.close()
         say(f"{name}: reset ({url}{RESET_PATH})")
-    return wire(ezitxt_url, okta_url, api_token, say=say, event_hook=event_hook)
+    return wire(ezitxt_url, okta_url, api_token, say=say, event_hook=event_hook, auth=auth)

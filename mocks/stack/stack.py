@@ -275,6 +275,7 @@ class Stack:
             events_hook=setup.uri if setup else None,
             events_auth_field=setup.auth_field if setup else DEFAULT_AUTH_FIELD,
             events_secret=setup.secret if setup else None,
+            auth=self.auth,
         )
 
     def publish(self) -> None:

@@ -6,6 +6,12 @@ kernel drops the lock when the holder dies, however it dies, so a lock left by a
 never blocks a new one and a live one is never taken over. ``stack.json`` (mode 600: it holds
 the Okta API token) lets ``ezitxt-okta stack reset`` find the running stack; ``env.sh`` holds
 the same as ``export`` lines for a shell.
+
+Only the stack's own process can restart its connector (it is the stack's child, watched by its
+supervisor). So when ``stack reset`` has wired a mode whose connector settings change (``--auth
+oauth``: a new client), it leaves them in ``connector-request.json`` (mode 600: they map the
+client to the EZITXT secret) and waits for ``connector-answer.json`` with the same id, which the
+stack writes once the connector answers with them (``mocks.stack.connector_requests``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from typing import Any
 LOCK_FILE = "stack.lock"
 INFO_FILE = "stack.json"
 ENV_FILE = "env.sh"
+REQUEST_FILE = "connector-request.json"
+ANSWER_FILE = "connector-answer.json"
 
 
 def default_folder(port_base: int) -> Path:
@@ -64,6 +72,7 @@ class StackInfo:
     events_hook: str | None = None
     events_auth_field: str = "Authorization"
     events_secret: str | None = None
+    auth: str = "header"  # how Okta authenticates to the connector (--auth): what reset wires
 
     def exports(self) -> list[str]:
         """``export`` lines for the QA guide's variables, ready to paste into a shell."""
@@ -104,7 +113,7 @@ class StateFolder:
     def release(self) -> None:
         if self._fd is None:
             return
-        for name in (INFO_FILE, ENV_FILE):
+        for name in (INFO_FILE, ENV_FILE, REQUEST_FILE, ANSWER_FILE):
             (self.path / name).unlink(missing_ok=True)
         os.ftruncate(self._fd, 0)
         os.close(self._fd)  # closing the last descriptor drops the flock
@@ -114,22 +123,46 @@ class StateFolder:
         _write_private(self.path / INFO_FILE, json.dumps(asdict(info), indent=2) + "\n")
         _write_private(self.path / ENV_FILE, "\n".join(info.exports()) + "\n")
 
+    def write_private(self, name: str, doc: dict[str, Any]) -> None:
+        _write_private(self.path / name, json.dumps(doc) + "\n")
 
-def running_stack(folder: Path) -> StackInfo:
-    """The stack holding ``folder``; NoStackRunning when none does (its lock is free)."""
+    def take(self, name: str) -> dict[str, Any] | None:
+        """The JSON document ``name`` holds, removed; None when there is none (or it is not a
+        readable JSON object: a half-written file cannot be, they are written by rename)."""
+        path = self.path / name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        path.unlink(missing_ok=True)
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return None
+        return doc if isinstance(doc, dict) else None
+
+
+def stack_holds(folder: Path) -> bool:
+    """Whether a running stack holds ``folder`` (its lock is taken)."""
     try:
         fd = os.open(folder / LOCK_FILE, os.O_RDONLY)
     except FileNotFoundError:
-        raise NoStackRunning(f"no stack has run in {folder}") from None
+        return False
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pass  # held: a stack is running
-        else:
-            raise NoStackRunning(f"no stack is running in {folder}")
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True  # held: a stack is running
     finally:
         os.close(fd)
+    return False
+
+
+def running_stack(folder: Path) -> StackInfo:
+    """The stack holding ``folder``; NoStackRunning when none does (its lock is free)."""
+    if not (folder / LOCK_FILE).exists():
+        raise NoStackRunning(f"no stack has run in {folder}")
+    if not stack_holds(folder):
+        raise NoStackRunning(f"no stack is running in {folder}")
     try:
         doc: dict[str, Any] = json.loads((folder / INFO_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:

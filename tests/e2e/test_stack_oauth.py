@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +20,12 @@ import pytest
 import requests
 from jwt.algorithms import RSAAlgorithm
 
-from mocks.stack import oauth_wiring
+from mocks.stack import connector_requests, oauth_wiring
 from mocks.stack.cli import add_arguments
 from mocks.stack.clients import Api, okta_api
 from mocks.stack.stack import Stack, free_port_base
 from mocks.stack.wiring import Wiring, wire
+from tests.e2e.stack_cli import CLI
 
 pytestmark = pytest.mark.slow
 
@@ -187,3 +190,76 @@ def test_a_sign_in_through_a_private_key_jwt_hook(oauth_stack: tuple[Stack, Wiri
         pytest.skip("the connector's oauth auth mode has not landed yet")
     assert flow["outcome"] == "SUCCESSFUL", flow
     assert flow["delivery"]["via"] == "HOOK"
+
+
+def sign_in(stack: Stack, login: str) -> dict[str, object]:
+    control = Api(stack.urls.okta)
+    try:
+        body = {"user": login, "requestType": "mfa-verification"}
+        flow: dict[str, object] = control.call("flow", "POST", "/_mock/flows", json=body)
+    finally:
+        control.close()
+    return flow
+
+
+def test_a_key_rotation_in_okta_is_picked_up_by_the_running_connector(
+    oauth_stack: tuple[Stack, Wiring],
+) -> None:
+    """A new signing key: the connector sees an unknown kid, fetches the JWKS again, accepts."""
+    stack, wiring = oauth_stack
+    login = wiring.user["profile"]["login"]
+    assert sign_in(stack, login)["outcome"] == "SUCCESSFUL"  # the current key is cached
+    log = stack.server("connector").log_file
+    before = log.read_text(encoding="utf-8", errors="replace")
+    rotated = requests.post(f"{stack.urls.okta}/_mock/oauth/servers/default/rotate", timeout=5)
+    assert rotated.status_code == 200, rotated.text
+    flow = sign_in(stack, login)
+    assert flow["outcome"] == "SUCCESSFUL", flow
+    assert flow["fallback"] is False
+    after = log.read_text(encoding="utf-8", errors="replace")[len(before) :]
+    assert "token_" not in after and "jwks_unavailable" not in after  # nothing refused
+
+
+def test_stack_reset_wires_the_oauth_mode_again(oauth_stack: tuple[Stack, Wiring]) -> None:
+    """Last in the module (it re-wires the module's stack). ``stack reset`` of an ``--auth
+    oauth`` stack: a new scope, client and OAUTH hook, the connector restarted with the new
+    client by the stack's loop (``connector_requests.serve``, as the CLI's loop calls it), and a
+    sign-in through it."""
+    stack, wiring = oauth_stack
+    assert wiring.oauth is not None
+    stack.publish()  # stack.json, with auth "oauth", as the CLI writes it once serving
+    reset = subprocess.Popen(
+        [CLI, "stack", "reset", "--workdir", str(stack.workdir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    served, lines = False, []
+    deadline = time.monotonic() + 90
+    while reset.poll() is None and time.monotonic() < deadline:
+        served = connector_requests.serve(stack, say=lines.append) or served
+        time.sleep(0.1)
+    if reset.poll() is None:
+        reset.kill()
+    out = reset.communicate()[0]
+    assert reset.returncode == 0, out
+    assert served and "freshly wired state" in out and "by the running stack" in out
+    okta = okta_api(stack.urls.okta, stack.api_token)
+    try:
+        hooks = okta.call("hooks", "GET", "/api/v1/inlineHooks")
+    finally:
+        okta.close()
+    assert len(hooks) == 1
+    config = hooks[0]["channel"]["config"]
+    assert hooks[0]["channel"]["type"] == "OAUTH" and config["authType"] == "client_secret_post"
+    assert config["clientId"] != wiring.oauth.client_id and config["scope"] == oauth_wiring.SCOPE
+    env = stack.server("connector").env
+    assert env["EZITXT_HOOK_AUTH_MODES"] == "oauth"
+    clients = json.loads(env["EZITXT_HOOK_OAUTH_CLIENTS"])
+    assert list(clients) == [config["clientId"]]  # only the new client
+    assert clients[config["clientId"]] != wiring.auth_secret  # EZITXT's new password
+    assert clients[config["clientId"]].split(" ", 1)[1] not in out  # never printed
+    assert json.loads((stack.workdir / "stack.json").read_text())["auth"] == "oauth"
+    flow = sign_in(stack, wiring.user["profile"]["login"])
+    assert flow["outcome"] == "SUCCESSFUL", flow
+    assert flow["fallback"] is False
