@@ -203,9 +203,10 @@ def reset(args: argparse.Namespace) -> int:
         wired = reset_and_wire(
             info.ezitxt, info.okta, info.api_token, say=_indented, event_hook=setup, auth=info.auth
         )
-        if wired.connector_env():
+        connector_env = wired.connector_env()
+        if connector_env:
             _indented(f"7. {CONNECTOR_STEP}, by the running stack")
-            connector_requests.ask(folder, wired.connector_env())
+            connector_requests.ask(folder, connector_env)
             _indented("   the connector answers with the new client")
     except (
         NoStackRunning,

@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -128,21 +129,22 @@ def test_the_hook_is_an_oauth_channel_and_the_connector_gets_the_oauth_settings(
     assert claims["cid"] in json.loads(env["EZITXT_HOOK_OAUTH_CLIENTS"])
 
 
+def sign_in(stack: Stack, login: str) -> dict[str, object]:
+    control = Api(stack.urls.okta)
+    try:
+        body = {"user": login, "requestType": "mfa-verification"}
+        flow: dict[str, object] = control.call("flow", "POST", "/_mock/flows", json=body)
+    finally:
+        control.close()
+    return flow
+
+
 @pytest.mark.skipif(
     not connector_has_oauth_mode(), reason="the connector's oauth auth mode has not landed yet"
 )
 def test_a_sign_in_goes_through_the_oauth_hook(oauth_stack: tuple[Stack, Wiring]) -> None:
     stack, wiring = oauth_stack
-    control = Api(stack.urls.okta)
-    try:
-        flow = control.call(
-            "flow",
-            "POST",
-            "/_mock/flows",
-            json={"user": wiring.user["profile"]["login"], "requestType": "mfa-verification"},
-        )
-    finally:
-        control.close()
+    flow: dict[str, Any] = sign_in(stack, wiring.user["profile"]["login"])
     assert flow["outcome"] == "SUCCESSFUL", flow
     assert flow["delivery"]["via"] == "HOOK" and flow["fallback"] is False
 
@@ -190,16 +192,6 @@ def test_a_sign_in_through_a_private_key_jwt_hook(oauth_stack: tuple[Stack, Wiri
         pytest.skip("the connector's oauth auth mode has not landed yet")
     assert flow["outcome"] == "SUCCESSFUL", flow
     assert flow["delivery"]["via"] == "HOOK"
-
-
-def sign_in(stack: Stack, login: str) -> dict[str, object]:
-    control = Api(stack.urls.okta)
-    try:
-        body = {"user": login, "requestType": "mfa-verification"}
-        flow: dict[str, object] = control.call("flow", "POST", "/_mock/flows", json=body)
-    finally:
-        control.close()
-    return flow
 
 
 def test_a_key_rotation_in_okta_is_picked_up_by_the_running_connector(
