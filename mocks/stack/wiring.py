@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from connector.admin.hooks import mask_secret
 from mocks.stack import event_hook_wiring, oauth_wiring
 from mocks.stack.clients import Api, okta_api
 from mocks.stack.event_hook_wiring import EventHookSetup, EventHookWired
@@ -52,12 +53,6 @@ class Wiring:
         if self.oauth is None:
             return {}
         return oauth_wiring.connector_env(self.oauth, self.auth_secret)
-
-
-def hidden(secret: str) -> str:
-    """``Basic b2t0…`` : enough to tell two secrets apart, never enough to use one."""
-    scheme, _, token = secret.partition(" ")
-    return f"{scheme} {token[:4]}… ({len(token)} characters, hidden)"
 
 
 def generate_password(ezitxt: Api, application: str) -> dict[str, Any]:
@@ -116,7 +111,7 @@ def wire(
         say("3. EZITXT > Okta Setup Values")
         say(f"   URL:                   {values['url']}")
         say(f"   Authentication Field:  {values['authenticationField']}")
-        say(f"   Authentication Secret: {hidden(values['authenticationSecret'])}")
+        say(f"   Authentication Secret: {mask_secret(values['authenticationSecret'])}")
         client = None
         body = telephony_hook_body(HOOK_NAME, values)
         if auth == "oauth":
