@@ -9,6 +9,7 @@ gateway text ever reaches it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import orjson
 
@@ -35,10 +36,10 @@ class ErrorCause:
         return cause
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
+class Answer(NamedTuple):
     """An HTTP answer for Okta: status code and JSON body, plus what the log line needs."""
 
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     http_status: int
     body: bytes
     outcome: str

@@ -13,7 +13,7 @@ beforehand and handed in as a value (``block``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import phonenumbers
 
@@ -36,8 +36,8 @@ from connector.settings import Settings
 VOICE_CHANNELS = frozenset({"voice", "voice call", "call"})
 
 
-@dataclass(frozen=True, slots=True)
-class Send:
+class Send(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     sms: OutboundSms
     country: str  # ISO 3166 region of the destination
     prefix: str  # the destination's prefix (connector.phone.number_prefix): safe to log

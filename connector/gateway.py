@@ -16,8 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import aiohttp
 import orjson
@@ -49,15 +48,15 @@ PROXY_STATUSES = frozenset({502, 504})
 NO_SUCH_MESSAGE = "00000000-0000-0000-0000-000000000000"
 
 
-@dataclass(frozen=True, slots=True)
-class OutboundSms:
+class OutboundSms(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     destination: str  # E.164
     content: str
     reference: str
 
 
-@dataclass(frozen=True, slots=True)
-class GatewayReceipt:
+class GatewayReceipt(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     http_status: int
     message_id: str | None  # None: accepted, but the answer carried no usable id
 

@@ -11,6 +11,13 @@ what happened is returned as values (``Handled``), from which the log line is bu
 cancellation, an error) leaves "may have been sent" in the replay store, so that a repeat of the
 event never sends a second SMS.
 
+The values made on every call (``HookCall``, ``HookRequest``, ``Destination``, ``OutboundSms``,
+``Send``, ``Stamp``, ``Owned``, ``GatewayReceipt``, ``Trip``, ``Answer``, ``Handled``) are
+NamedTuples, immutable as frozen dataclasses are but built by ``tuple.__new__`` instead of one
+``object.__setattr__`` a field: 467,823 -> 440,975 user-space instructions a hook answer (-5.7%;
+bare Starlette 229,614; ``python -m loadtests.bench.served_cost --valgrind --requests 2000``,
+2026-12-04). An 8-field value: 1.24 against 0.32 µs (``python -m timeit``).
+
 The velocity limits are counted once the replay store's claim is the caller's: a repeat of an
 event answered from the store is never counted again, and a send over a limit releases the
 claim as "sent nothing" (a repeat is judged afresh). A send the gateway provably did not take
@@ -22,8 +29,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from connector import logs
 from connector.answers import Answer
@@ -72,19 +78,19 @@ _SENT_NOTHING = (GatewayUnavailable, GatewayRejectedCredential)
 _REMEMBERED = (GatewayReceipt, GatewayNoAnswer, GatewayRejectedMessage)  # replays.Remembered
 
 
-@dataclass(frozen=True, slots=True)
-class HookCall:
+class HookCall(NamedTuple):
     """One call as the HTTP adapter read it."""
 
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     authorizations: tuple[str, ...]  # every value of the auth field, in order
     body: bytes
     arrived: float  # time.monotonic() at arrival
 
 
-@dataclass(frozen=True, slots=True)
-class Trip:
+class Trip(NamedTuple):
     """What became of a request the policy let through."""
 
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     result: GatewayResult
     replayed: bool = False  # answered from the first call of the same event
     event_id_reused: bool = False  # the eventId came before with another message
@@ -92,10 +98,10 @@ class Trip:
     state_unavailable: bool = False  # a store failed: sent without de-duplication or limits
 
 
-@dataclass(frozen=True, slots=True)
-class Handled:
+class Handled(NamedTuple):
     """The answer, and the values it was decided from (for the log line)."""
 
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     answer: Answer
     request: HookRequest | None = None
     decision: Refusal | Send | None = None

@@ -10,7 +10,7 @@ PENDING never makes Okta send a second SMS.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import orjson
 
@@ -196,7 +196,7 @@ class Outcomes:
 
     def replayed(self, result: GatewayResult) -> Answer:
         """The answer a repeat of an event gets: the first call's, byte for byte."""
-        return replace(self.answer_for(result), outcome="replayed")
+        return self.answer_for(result)._replace(outcome="replayed")
 
     def pending(self, reason: str) -> Answer:
         # The SMS may be on its way: a failure answer would make Okta send a second one.

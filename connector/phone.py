@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import phonenumbers
 
 from connector.errors import UnusableNumber
 
 
-@dataclass(frozen=True, slots=True)
-class Destination:
+class Destination(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     e164: str
     region: str  # ISO 3166 alpha-2, e.g. "NZ"
     # phonenumbers.PhoneNumberType, read by the same parse (the fast path only ever matches

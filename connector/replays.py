@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from hashlib import blake2b
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from connector.errors import GatewayNoAnswer, GatewayRejectedMessage
 from connector.gateway import GatewayReceipt, OutboundSms
@@ -48,8 +48,8 @@ DIGEST_BYTES = 16
 WINDOW_S = 300.0
 
 
-@dataclass(frozen=True, slots=True)
-class Stamp:
+class Stamp(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     credential: bytes  # keyed digest of the Authorization value
     message: bytes  # keyed digest of destination and text
 
@@ -104,10 +104,10 @@ class Fingerprints:
         return blake2b(data, key=self._key, digest_size=DIGEST_BYTES, person=person).digest()
 
 
-@dataclass(frozen=True, slots=True)
-class Owned:
+class Owned(NamedTuple):
     """The caller holds the event and must ``settle`` it, whatever happens."""
 
+    # A NamedTuple, not a frozen dataclass: one is made every call (figure: connector.hook).
     token: object
 
 
