@@ -63,6 +63,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 from uvicorn.server import ServerState
 
 from connector.server_limits import ServerLimits, load_server_limits
+from connector.turn_writes import TurnTransport, turn_writes
 
 log = logging.getLogger("ezitxt.server")
 
@@ -149,6 +150,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             transport.close()
             return
         super().connection_made(transport)
+        # Answers leave at the end of the loop's turn, all of that turn's together
+        # (connector.turn_writes, with the figures).
+        self.transport = TurnTransport(transport, turn_writes(self.loop))  # type: ignore[assignment]
         self.idle_connections[self] = None
         self._arm(self.guard.idle_timeout_s)
 
