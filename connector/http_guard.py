@@ -313,12 +313,17 @@ class OneWrite:
     rather than a head without a body. Chunked heads (no length) are written at once.
     """
 
-    __slots__ = ("transport", "cycle", "head_written", "held")
+    __slots__ = ("transport", "cycle", "held")
 
     def __init__(self, transport: asyncio.Transport, cycle: RequestResponseCycle) -> None:
         self.transport = transport
-        self.cycle = cycle
-        self.head_written = False
+        # Until the head is written: then let go, or the cycle (whose transport this is) and
+        # this would hold each other, garbage only the collector frees: ten objects a call
+        # (175,032 collected in 31 young collections over 20,000 hook answers; now none), and
+        # 440,140 -> 432,995 instructions a hook answer, bare Starlette 234,944 -> 222,983
+        # (served_cost --valgrind --requests 2000, 2026-12-06). Test: test_one_write's
+        # test_an_answered_call_leaves_no_garbage_for_the_collector.
+        self.cycle: RequestResponseCycle | None = cycle
         self.held: bytes | None = None
 
     def write(self, data: bytes) -> None:
@@ -328,8 +333,8 @@ class OneWrite:
             self.transport.write(held + data)
             return
         cycle = self.cycle
-        if not self.head_written and cycle.response_started:
-            self.head_written = True
+        if cycle is not None and cycle.response_started:
+            self.cycle = None  # the head: framed now, so nothing more is read from the cycle
             if cycle.chunked_encoding is False and cycle.scope["method"] != "HEAD":
                 self.held = data
                 return
