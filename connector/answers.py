@@ -55,7 +55,8 @@ def command(
     if transaction_id:
         value["transactionId"] = transaction_id
     value["transactionMetadata"] = metadata
-    return Answer(200, orjson.dumps({"commands": [{"type": ACTION, "value": [value]}]}), outcome)
+    body = orjson.dumps({"commands": [{"type": ACTION, "value": [value]}]})
+    return tuple.__new__(Answer, (200, body, outcome, ()))
 
 
 def error(

@@ -72,6 +72,8 @@ class Authenticator:
         self.static = static if "static" in modes else None
         self.verifier = verifier if "oauth" in modes else None
         self.clients = clients or {}
+        # The value is the gateway credential itself: read at once, nothing to await.
+        self.passthrough_only = self.passthrough and self.static is None and self.verifier is None
 
     @classmethod
     def from_settings(cls, settings: AuthSettings) -> Authenticator:
@@ -105,8 +107,8 @@ class Authenticator:
         self, values: tuple[str, ...], deadline: float
     ) -> BasicCredential | Refusal:
         """The gateway credential for the auth field's ``values``, or why there is none."""
-        if self.passthrough and self.static is None and self.verifier is None:
-            return read_credential(values)  # today's path, unchanged
+        if self.passthrough_only:
+            return read_credential(values)
         if not values:
             return Refusal(refusals.MISSING_CREDENTIAL)
         if len(values) > 1:

@@ -131,5 +131,6 @@ def decide(
     refusal = refuse_blocked_prefix(destination, block, policy.conversion_allow)
     if refusal is not None:
         return refusal
-    sms = OutboundSms(destination.e164, request.message, request.event_id)
-    return Send(sms, destination.region, number_prefix(destination, policy.prefix_digits))
+    sms = tuple.__new__(OutboundSms, (destination.e164, request.message, request.event_id))
+    prefix = number_prefix(destination, policy.prefix_digits)
+    return tuple.__new__(Send, (sms, destination.region, prefix))

@@ -88,7 +88,8 @@ class HookEndpoint:
                 return Handled(outcomes.refused(refusal), decision=refusal)
             # The hook holds its own deadline from here, and answers PENDING past it once a
             # send has started.
-            return await self.hook.handle(HookCall(authorizations, body, arrived))
+            call = tuple.__new__(HookCall, (authorizations, body, arrived))
+            return await self.hook.handle(call)
         except Exception:
             log.exception("hook call failed")
             return Handled(outcomes.internal_error())

@@ -22,7 +22,9 @@ HOOK_LOGGER = "ezitxt.hook"
 # Writes up to this size reach a pipe whole, never interleaved with another process's.
 PIPE_BUF = getattr(select, "PIPE_BUF", 512)
 _HANDLER_NAME = "ezitxt-okta"
-_HEAD = {"level": "info", "logger": HOOK_LOGGER, "msg": "telephony hook"}
+# What follows the time in every call line, as bytes: the line is spliced, not merged
+# (``CallLog.write``).
+_HEAD = orjson.dumps({"level": "info", "logger": HOOK_LOGGER, "msg": "telephony hook"})[1:-1]
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,14 +32,23 @@ class JsonFormatter(logging.Formatter):
 
     _second = -1
     _stamp = ""
+    _last: tuple[int, str] = (-1, "")  # a millisecond and its text, one value for threads
 
     def timestamp(self, created: float) -> str:
-        second = int(created)
-        # strftime once a second, not once a line: 0.48 against 1.49 µs a line (micro_ab).
+        # The text of the last millisecond kept, as a loaded worker writes many lines in one:
+        # 0.59 against 0.19 µs a line (``python -m timeit``, 2026-12-06); strftime once a
+        # second, not once a line: 0.48 against 1.49 µs a line (micro_ab).
+        milli = int(created * 1000)
+        last = self._last
+        if last[0] == milli:
+            return last[1]
+        second = milli // 1000
         if second != self._second:
             self._second = second
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._stamp}.{int((created - second) * 1000):03d}Z"
+        text = f"{self._stamp}.{milli - second * 1000:03d}Z"
+        self._last = (milli, text)
+        return text
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -100,13 +111,15 @@ class CallLog:
             clock = time.strftime("%H:%M:%S", time.localtime(now))
             line = f"{clock} INFO    {HOOK_LOGGER}: telephony hook {pairs}\n".encode()
         else:
-            # One dump of one dict: the fixed keys spliced in as bytes saved 0.21-0.42 CPU µs a
-            # line across runs of ``python -m loadtests.bench.micro_ab`` (2026-12-02): too little.
-            line = orjson.dumps(
-                {"ts": self._stamp.timestamp(now), **_HEAD, **fields},
-                default=str,
-                option=orjson.OPT_APPEND_NEWLINE,
-            )
+            # The time and the fixed keys spliced in front of the fields' own dump, no merged
+            # copy of the fields: write() 1.69 against 1.07 µs with the timestamp's kept text
+            # (``python -m timeit``), 414,257 -> 411,137-411,424 instructions a hook answer
+            # (served_cost --valgrind --requests 2000, 2026-12-06). Keys stay unique:
+            # call_fields never names ts, level, logger or msg.
+            dumped = orjson.dumps(fields, default=str, option=orjson.OPT_APPEND_NEWLINE)
+            stamp = self._stamp.timestamp(now).encode()
+            comma = b"," if len(dumped) > 3 else b""  # b"{}\n": no fields
+            line = b"".join((b'{"ts":"', stamp, b'",', _HEAD, comma, dumped[1:]))
         if self._stream is not None:
             self._stream.write(line)
             return

@@ -75,10 +75,17 @@ class Fingerprints:
     that what the store holds cannot be checked against guessed passwords or OTPs. A store shared
     by replicas needs the key shared too (the replicas issue)."""
 
-    __slots__ = ("_key", "credential_digest")
+    __slots__ = ("_keyed", "credential_digest")
 
     def __init__(self, key: bytes) -> None:
-        self._key = key
+        # A hasher keyed once a purpose, copied for each digest: the key's block is not hashed
+        # again every time. 0.74 against 0.45 µs a digest (``python -m timeit``), two a call:
+        # 411,137-411,424 -> 405,699-405,861 instructions a hook answer (-1.3%; served_cost
+        # --valgrind --requests 2000, 2026-12-06). The digests are the same bytes as before.
+        self._keyed = {
+            person: blake2b(key=key, digest_size=DIGEST_BYTES, person=person)
+            for person in (b"credential", b"message", b"event")
+        }
         # Each Okta org sends the same credential on every call (as ``parse_basic`` caches):
         # 0.06 against 0.40 CPU µs a call (``python -m loadtests.bench.micro_ab``).
         self.credential_digest = lru_cache(maxsize=256)(self._credential_digest)
@@ -89,7 +96,8 @@ class Fingerprints:
 
     def stamp(self, authorization: str, sms: OutboundSms) -> Stamp:
         message = f"{sms.destination}\0{sms.content}".encode()
-        return Stamp(self.credential_digest(authorization), self._digest(b"message", message))
+        credential = self.credential_digest(authorization)
+        return tuple.__new__(Stamp, (credential, self._digest(b"message", message)))
 
     def event_key(self, application: str, event_id: str, message: bytes = b"") -> bytes:
         """The store's key: application and eventId, and for a reused eventId the message."""
@@ -99,9 +107,9 @@ class Fingerprints:
         return self._digest(b"credential", authorization.encode())
 
     def _digest(self, person: bytes, data: bytes) -> bytes:
-        # Keyed afresh each time: a hasher keyed once and copied saved 0.13-0.41 CPU µs a
-        # digest across runs of micro_ab (2026-12-02), two a call: too little to keep.
-        return blake2b(data, key=self._key, digest_size=DIGEST_BYTES, person=person).digest()
+        hasher = self._keyed[person].copy()
+        hasher.update(data)
+        return hasher.digest()
 
 
 class Owned(NamedTuple):
@@ -223,7 +231,7 @@ class MemoryReplayStore:
         held = self._events.get(key)
         if held is None:
             out = self._events[key] = _Out(stamp)
-            return Owned(out)
+            return tuple.__new__(Owned, (out,))
         if isinstance(held, _Out):
             return InFlight(held.stamp, held.wait)
         created, theirs, result = decode(held)

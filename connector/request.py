@@ -54,7 +54,7 @@ def parse_request(body: bytes, validator: RequestValidator) -> HookRequest | Ref
     if type(profile["phoneNumber"]) is float or type(profile.get("otpCode")) is float:
         floats = [name for name in NUMERIC_TEXT_FIELDS if type(profile.get(name)) is float]
         return Refusal(SCHEMA_INVALID, causes=tuple(_not_integral(name) for name in floats))
-    return HookRequest(
+    fields = (
         document["eventId"],
         document["data"]["context"]["request"]["id"],
         SHORT_REQUEST_TYPES[document["requestType"]],
@@ -64,6 +64,7 @@ def parse_request(body: bytes, validator: RequestValidator) -> HookRequest | Ref
         unknown,
         _user_id(document["data"]),
     )
+    return tuple.__new__(HookRequest, fields)
 
 
 def _user_id(data: dict[str, Any]) -> str | None:

@@ -154,3 +154,63 @@ def test_call_log_pretty_format() -> None:
     CallLog("pretty", stream=stream).write({"event_id": "e1", "outcome": "sent", "none": None})
     line = stream.getvalue().decode()
     assert "telephony hook event_id=e1 outcome=sent" in line and "none" not in line
+
+
+def test_a_json_call_line_is_the_time_the_fixed_keys_and_the_fields_in_that_order() -> None:
+    stream = io.BytesIO()
+    log = CallLog("json", stream=stream)
+    log.write({"event_id": "e1", "outcome": "sent", "http_status": 200, "duration_ms": 1.5})
+    log.write({})
+    first, empty = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert list(first) == [
+        "ts", "level", "logger", "msg", "event_id", "outcome", "http_status", "duration_ms",
+    ]  # fmt: skip
+    assert first["level"] == "info" and first["msg"] == "telephony hook"
+    assert first["event_id"] == "e1" and first["duration_ms"] == 1.5
+    assert list(empty) == ["ts", "level", "logger", "msg"]
+
+
+@pytest.mark.parametrize(
+    ("created", "text"),
+    [
+        (1765056600.0, "2025-12-06T21:30:00.000Z"),
+        (1765056600.0004, "2025-12-06T21:30:00.000Z"),
+        (1765056600.0011, "2025-12-06T21:30:00.001Z"),
+        (1765056600.999, "2025-12-06T21:30:00.999Z"),
+        (1765056601.25, "2025-12-06T21:30:01.250Z"),
+        (1765056600.5, "2025-12-06T21:30:00.500Z"),  # back in time: formatted afresh
+    ],
+)
+def test_timestamps_are_right_in_the_same_millisecond_and_across_seconds(
+    created: float, text: str
+) -> None:
+    formatter = JsonFormatter()
+    # The same formatter first sees other times, so that its kept texts are in play.
+    for earlier in (1765056600.0, 1765056600.0004, 1765056601.25, created):
+        formatter.timestamp(earlier)
+    assert formatter.timestamp(created) == text
+    assert JsonFormatter().timestamp(created) == text
+
+
+def test_call_fields_never_name_the_keys_the_line_puts_first() -> None:
+    # CallLog splices ts, level, logger and msg in front of the fields' own dump: a field of
+    # the same name would make a duplicate key.
+    import time
+
+    from connector.call_fields import call_fields
+    from connector.hook import HookCall, TelephonyHook
+    from connector.validation import RequestValidator
+    from tests.connector.fakes import FakeGateway
+
+    hook = TelephonyHook(
+        load_settings({}, gateway_url="http://127.0.0.1:9"), FakeGateway(), RequestValidator()
+    )
+    calls = [
+        HookCall((payloads.AUTHORIZATION,), payloads.body(), time.monotonic()),
+        HookCall((), payloads.body(), time.monotonic()),
+        HookCall((payloads.AUTHORIZATION,), b"{", time.monotonic()),
+        HookCall((payloads.AUTHORIZATION,), payloads.body(deliveryChannel="voice"), 0.0),
+    ]
+    for call in calls:
+        fields = call_fields(asyncio.run(hook.handle(call)), duration_ms=1.0)
+        assert fields.keys().isdisjoint({"ts", "level", "logger", "msg"}), fields

@@ -232,3 +232,27 @@ def test_a_repeat_after_60000_other_events_is_still_a_replay() -> None:
     again = asyncio.run(main())
     assert again.outcome == "replayed"
     assert len(gateway.calls) == 60_001
+
+
+def test_the_hook_claims_and_settles_in_the_memory_store_without_a_coroutine() -> None:
+    # An empty store has a length of 0, so it is falsy: the shortcut must not depend on that.
+    from connector.hook import TelephonyHook
+    from connector.settings import load_settings
+    from connector.validation import RequestValidator
+    from tests.connector.fakes import FakeGateway
+
+    settings = load_settings({}, gateway_url="http://127.0.0.1:9")
+    hook = TelephonyHook(settings, FakeGateway(), RequestValidator())
+    store = hook.replays
+    assert isinstance(store, MemoryReplayStore) and len(store) == 0
+    assert hook._claim_now == store.claim_now and hook._settle_now == store.settle_now
+
+    class Elsewhere:  # any other store: awaited
+        async def claim(self, key: bytes, stamp: Stamp) -> Owned:
+            return Owned(None)
+
+        async def settle(self, key: bytes, claim: Owned, result: object) -> None:
+            return None
+
+    hook.replays = Elsewhere()  # type: ignore[assignment]
+    assert hook._claim_now is None and hook._settle_now is None
